@@ -1,0 +1,82 @@
+# isms-operator. Every tool is pinned here and built from the Go module proxy into bin/,
+# so a fresh machine needs nothing but Go. Run `make help` for the targets.
+
+# Pinned versions: the only place they are set.
+KUBERNETES_VERSION ?= v1.37.2
+ETCD_VERSION ?= v3.7.3
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+
+LOCALBIN ?= $(CURDIR)/bin
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+# The local control plane for tests and the demo: kube-apiserver, etcd and kubectl.
+ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/kube-$(KUBERNETES_VERSION)-etcd-$(ETCD_VERSION)
+KUBECTL ?= $(ENVTEST_ASSETS)/kubectl
+
+# Arguments for `make run`, e.g. make run ARGS="--leader-elect".
+ARGS ?=
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  %-14s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate the CRDs (config/crd/bases) and RBAC (config/rbac/role.yaml) from markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods (zz_generated.deepcopy.go) from markers.
+	$(CONTROLLER_GEN) object paths="./..."
+
+.PHONY: verify
+verify: $(CONTROLLER_GEN) ## Regenerate, tidy, format and vet; fail if that changed any file.
+	hack/verify.sh
+
+.PHONY: test
+test: verify envtest ## Run every test (unit and integration against a real kube-apiserver and etcd).
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -count=1 ./...
+
+##@ Build
+
+.PHONY: build
+build: ## Build the operator binary into bin/isms-operator.
+	go build -o $(LOCALBIN)/isms-operator .
+
+.PHONY: run
+run: ## Run the operator against the current kubeconfig.
+	go run . $(ARGS)
+
+##@ Deployment
+
+.PHONY: install
+install: $(KUBECTL) ## Install the CRDs into the cluster of the current kubeconfig.
+	$(KUBECTL) apply --server-side -k config/crd
+
+.PHONY: uninstall
+uninstall: $(KUBECTL) ## Remove the CRDs (and with them every asset, risk and plan!) from the current cluster.
+	$(KUBECTL) delete --ignore-not-found -k config/crd
+
+##@ Tools
+
+.PHONY: envtest
+envtest: $(ENVTEST_ASSETS)/kube-apiserver ## Build the local control plane binaries into bin/k8s (once).
+
+$(ENVTEST_ASSETS)/kube-apiserver $(KUBECTL) &:
+	hack/envtest-assets.sh "$(ENVTEST_ASSETS)" $(KUBERNETES_VERSION) $(ETCD_VERSION)
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN) ## Build controller-gen into bin/ (once).
+
+$(CONTROLLER_GEN):
+	mkdir -p $(LOCALBIN)
+	GOBIN=$(LOCALBIN)/.controller-gen go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+	mv $(LOCALBIN)/.controller-gen/controller-gen $@ && rmdir $(LOCALBIN)/.controller-gen

@@ -1,0 +1,106 @@
+package v1alpha1
+
+// Condition types. Every kind has Ready, the kstatus-friendly summary; the others are
+// specific. All have positive polarity (True is good) except where noted.
+const (
+	// ConditionReady summarises the object: True when the operator evaluated its latest
+	// generation and found nothing that needs a person.
+	ConditionReady = "Ready"
+
+	// ConditionCompliant (InformationAsset): True when every Required control passes or its
+	// failure is covered by an accepted Risk.
+	ConditionCompliant = "Compliant"
+	// ConditionEncryptedAtRest (InformationAsset): the ENC-01 family.
+	ConditionEncryptedAtRest = "EncryptedAtRest"
+	// ConditionEncryptedInTransit (InformationAsset): the ENC-02 and ENC-03 family.
+	ConditionEncryptedInTransit = "EncryptedInTransit"
+	// ConditionBackedUp (InformationAsset): the BAK-01 and BAK-02 family.
+	ConditionBackedUp = "BackedUp"
+	// ConditionAccessControlled (InformationAsset): the ACC-01 to ACC-04 family.
+	ConditionAccessControlled = "AccessControlled"
+	// ConditionReviewed (InformationAsset): the GOV-01 family.
+	ConditionReviewed = "Reviewed"
+	// ConditionContinuityPlanned (InformationAsset): the BCP-01 family.
+	ConditionContinuityPlanned = "ContinuityPlanned"
+
+	// ConditionReviewOverdue (Risk, negative polarity): True when the risk's review is overdue.
+	ConditionReviewOverdue = "ReviewOverdue"
+	// ConditionAcceptanceExpired (Risk, negative polarity): True when a Tolerate decision's
+	// acceptance has expired and the risk is open again.
+	ConditionAcceptanceExpired = "AcceptanceExpired"
+	// ConditionActionsOverdue (Risk, negative polarity): True when an action is past due and not done.
+	ConditionActionsOverdue = "ActionsOverdue"
+
+	// ConditionBackupsWithinRPO (ContinuityPlan): every covered asset's newest backup is younger than the RPO.
+	ConditionBackupsWithinRPO = "BackupsWithinRPO"
+	// ConditionExercised (ContinuityPlan): the plan passed an exercise within its exercise interval.
+	ConditionExercised = "Exercised"
+	// ConditionDependenciesAvailable (ContinuityPlan): every in-cluster dependency is available.
+	ConditionDependenciesAvailable = "DependenciesAvailable"
+	// ConditionObjectivesMet (ContinuityPlan): the achieved recovery time is within the RTO.
+	ConditionObjectivesMet = "ObjectivesMet"
+)
+
+// Condition reasons, CamelCase as metav1.Condition requires.
+const (
+	// ReasonEvaluated: the object was evaluated; see the other conditions for the result.
+	ReasonEvaluated = "Evaluated"
+	// ReasonEvaluationFailed: the operator could not evaluate the object; the message says why.
+	ReasonEvaluationFailed = "EvaluationFailed"
+	// ReasonNotEvaluated: the control family is not evaluated (yet); the message says why.
+	ReasonNotEvaluated = "NotEvaluated"
+	// ReasonNotRequired: every control of the family is NotRequired for this asset.
+	ReasonNotRequired = "NotRequired"
+	// ReasonControlsPassing: every control that applies passes.
+	ReasonControlsPassing = "ControlsPassing"
+	// ReasonControlsFailing: at least one Required control fails.
+	ReasonControlsFailing = "ControlsFailing"
+	// ReasonRecommendedControlsFailing: every Required control passes, a Recommended one fails.
+	ReasonRecommendedControlsFailing = "RecommendedControlsFailing"
+	// ReasonFailureAccepted: the only failing Required controls are covered by accepted Risks.
+	ReasonFailureAccepted = "FailureAccepted"
+
+	// ReasonDriftDetected: a Required control failed and a Risk was opened.
+	ReasonDriftDetected = "DriftDetected"
+	// ReasonDriftRecurred: a resolved Risk's control failed again and the Risk was re-opened.
+	ReasonDriftRecurred = "DriftRecurred"
+	// ReasonDriftCorrected: the control behind a Risk passes again.
+	ReasonDriftCorrected = "DriftCorrected"
+	// ReasonAssetRemoved: the asset behind a Risk was deleted.
+	ReasonAssetRemoved = "AssetRemoved"
+	// ReasonDeclared: a person wrote the Risk.
+	ReasonDeclared = "Declared"
+	// ReasonRiskAccepted: a Tolerate decision with an unexpired acceptance is in force.
+	ReasonRiskAccepted = "RiskAccepted"
+	// ReasonAcceptanceExpired: the acceptance of a tolerated risk expired.
+	ReasonAcceptanceExpired = "AcceptanceExpired"
+	// ReasonClosed: a person closed the Risk through spec.closure.
+	ReasonClosed = "Closed"
+	// ReasonReviewDue: the review date has passed.
+	ReasonReviewDue = "ReviewDue"
+	// ReasonReviewCurrent: the review date has not passed.
+	ReasonReviewCurrent = "ReviewCurrent"
+	// ReasonActionsPastDue: an action is past its due date and not done.
+	ReasonActionsPastDue = "ActionsPastDue"
+	// ReasonActionsOnTrack: no action is past its due date.
+	ReasonActionsOnTrack = "ActionsOnTrack"
+
+	// ReasonBackupTooOld: the newest backup is older than the RPO or the maximum age.
+	ReasonBackupTooOld = "BackupTooOld"
+	// ReasonNoBackupFound: no backup covering the asset was found.
+	ReasonNoBackupFound = "NoBackupFound"
+	// ReasonBackupCurrent: the newest backup is within the RPO.
+	ReasonBackupCurrent = "BackupCurrent"
+	// ReasonExerciseCurrent: a passed exercise is within the exercise interval.
+	ReasonExerciseCurrent = "ExerciseCurrent"
+	// ReasonExerciseOverdue: the last passed exercise is older than the exercise interval, or there is none.
+	ReasonExerciseOverdue = "ExerciseOverdue"
+	// ReasonDependencyUnavailable: an in-cluster dependency is missing or not available.
+	ReasonDependencyUnavailable = "DependencyUnavailable"
+	// ReasonDependenciesAvailable: every in-cluster dependency is available.
+	ReasonDependenciesAvailable = "DependenciesAvailable"
+	// ReasonObjectiveMissed: an exercise achieved a recovery time beyond the RTO.
+	ReasonObjectiveMissed = "ObjectiveMissed"
+	// ReasonObjectivesMet: the achieved recovery time is within the RTO.
+	ReasonObjectivesMet = "ObjectivesMet"
+)
