@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/isms-operator/isms-operator/internal/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	os.Exit(testenv.Run(m, testenv.Options{}, &env))
+}
+
+// freeAddr returns a loopback address with a port nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// get polls url until it answers 200 OK or the deadline passes, and returns the body.
+func get(t *testing.T, url string) string {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get(url)
+		if err != nil {
+			last = err.Error()
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return string(body)
+		}
+		last = fmt.Sprintf("%s: %s", resp.Status, body)
+	}
+	t.Fatalf("GET %s did not answer 200 OK: %s", url, last)
+	return ""
+}
+
+func TestManagerServesProbesMetricsAndElectsALeader(t *testing.T) {
+	ns := env.Namespace(t)
+	opts := options{
+		metricsAddr:             freeAddr(t),
+		probeAddr:               freeAddr(t),
+		leaderElect:             true,
+		leaderElectionNamespace: ns,
+	}
+	mgr, err := newManager(env.Config, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error)
+	go func() { stopped <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-stopped; err != nil {
+			t.Errorf("manager stopped with an error: %v", err)
+		}
+	})
+
+	get(t, "http://"+opts.probeAddr+"/healthz")
+	get(t, "http://"+opts.probeAddr+"/readyz")
+	metrics := get(t, "http://"+opts.metricsAddr+"/metrics")
+	if !strings.Contains(metrics, "rest_client_requests_total") {
+		t.Errorf("metrics lack client-go's request counter:\n%s", metrics)
+	}
+	select {
+	case <-mgr.Elected():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the manager was not elected leader within 30s")
+	}
+	lease := &coordinationv1.Lease{}
+	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: leaderElectionID}, lease); err != nil {
+		t.Fatalf("leader-election Lease: %v", err)
+	}
+	if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity == "" {
+		t.Errorf("Lease %s has no holder: %+v", leaderElectionID, lease.Spec)
+	}
+}
+
+func TestManagerRefusesAClusterWithoutTheCRDs(t *testing.T) {
+	bare, err := testenv.Start(testenv.Options{SkipCRDs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bare.Stop()
+	_, err = newManager(bare.Config, options{metricsAddr: "0", probeAddr: "0"})
+	if err == nil || !strings.Contains(err.Error(), "CRDs are not installed") || !strings.Contains(err.Error(), "make install") {
+		t.Fatalf("newManager on a cluster without the CRDs: got %v, want an error that names the remedy", err)
+	}
+}
+
+func TestKustomizeConfigAppliesToARealAPIServer(t *testing.T) {
+	out, err := env.Kubectl(nil, "apply", "--server-side", "--force-conflicts", "-k", filepath.Join(testenv.RepoRoot(), "config", "default"))
+	if err != nil {
+		t.Fatalf("kubectl apply -k config/default: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"deployment.apps/isms-operator-controller-manager",
+		"clusterrole.rbac.authorization.k8s.io/isms-operator-manager-role",
+		"role.rbac.authorization.k8s.io/isms-operator-leader-election-role",
+		"customresourcedefinition.apiextensions.k8s.io/informationassets.isms.nhs.uk",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kubectl apply did not apply %s:\n%s", want, out)
+		}
+	}
+}
