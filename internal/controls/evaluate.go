@@ -1,0 +1,88 @@
+package controls
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+)
+
+// Status is the outcome of one control for one asset.
+type Status string
+
+const (
+	// StatusPass: the evidence shows the control is met.
+	StatusPass Status = "Pass"
+	// StatusFail: a finding at the control's level.
+	StatusFail Status = "Fail"
+	// StatusNotEvaluated: the control is not required, or not evaluated yet; Reason says which.
+	StatusNotEvaluated Status = "NotEvaluated"
+)
+
+// notRequired is the Reason of a control the asset does not need.
+const notRequired = "not required for this asset"
+
+// Result is one control's outcome for one asset.
+type Result struct {
+	Control isms.ControlID
+	Family  string
+	Level   isms.ControlLevel
+	Status  Status
+	// Findings are what fails, sorted. A finding whose Level is lower than the control's
+	// (an advisory, e.g. a NetworkPolicy open to all namespaces) does not fail the control.
+	Findings []isms.Finding
+	// Passed are sentences naming the evidence that passed, sorted.
+	Passed []string
+	// Reason says why the control is NotEvaluated.
+	Reason string
+}
+
+// Evaluation is the outcome of every control of the catalogue for one asset.
+type Evaluation struct {
+	// Results are in catalogue order.
+	Results []Result
+	// RecheckAt is the earliest time a result may change with nothing changing in the
+	// cluster (a review falling due); zero when no result depends on time.
+	RecheckAt time.Time
+}
+
+// Evaluate runs every control of the catalogue on the evidence.
+func Evaluate(e *Evidence) Evaluation {
+	var eval Evaluation
+	for _, c := range Catalogue {
+		result := Result{Control: c.ID, Family: c.Family, Level: c.LevelFor(e.Asset)}
+		switch {
+		case result.Level == isms.LevelNotRequired:
+			result.Status, result.Reason = StatusNotEvaluated, notRequired
+		case c.check == nil:
+			result.Status, result.Reason = StatusNotEvaluated, c.notEvaluated
+		default:
+			out := c.check(e)
+			result.Status = StatusPass
+			for _, f := range out.findings {
+				f.Control = c.ID
+				if f.Level == "" {
+					f.Level = result.Level
+				}
+				if f.Level == result.Level {
+					result.Status = StatusFail
+				}
+				result.Findings = append(result.Findings, f)
+			}
+			slices.SortFunc(result.Findings, compareFindings)
+			result.Findings = slices.Compact(result.Findings)
+			result.Passed = slices.Compact(slices.Sorted(slices.Values(out.passed)))
+			if !out.recheckAt.IsZero() && (eval.RecheckAt.IsZero() || out.recheckAt.Before(eval.RecheckAt)) {
+				eval.RecheckAt = out.recheckAt
+			}
+		}
+		eval.Results = append(eval.Results, result)
+	}
+	return eval
+}
+
+// compareFindings orders findings by control, resource and message.
+func compareFindings(a, b isms.Finding) int {
+	return cmp.Or(cmp.Compare(a.Control, b.Control), cmp.Compare(a.Resource, b.Resource), cmp.Compare(a.Message, b.Message))
+}
