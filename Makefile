@@ -5,6 +5,8 @@
 KUBERNETES_VERSION ?= v1.37.2
 ETCD_VERSION ?= v3.7.3
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
+# Upstream CRDs that integration tests install, from their projects' own Go modules.
+ISTIO_API_VERSION ?= v1.31.4
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
@@ -43,7 +45,9 @@ verify: $(CONTROLLER_GEN) ## Regenerate, tidy, format and vet; fail if that chan
 
 .PHONY: test
 test: verify envtest ## Run every test (unit and integration against a real kube-apiserver and etcd).
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -count=1 ./...
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" \
+	ISTIO_CRDS="$$(hack/module-dir.sh istio.io/api@$(ISTIO_API_VERSION))/kubernetes/customresourcedefinitions.gen.yaml" \
+	go test -count=1 ./...
 
 ##@ Build
 

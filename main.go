@@ -3,10 +3,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/rest"
@@ -17,11 +20,17 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/controllers"
+	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/scheme"
 )
 
-// leaderElectionID names the Lease that replicas compete for.
-const leaderElectionID = "isms-operator.isms.nhs.uk"
+const (
+	// leaderElectionID names the Lease that replicas compete for.
+	leaderElectionID = "isms-operator.isms.nhs.uk"
+	// discoveryInterval is how often the operator looks for optional CRDs (Istio) that are absent.
+	discoveryInterval = time.Minute
+)
 
 // options are the command-line settings of the manager.
 type options struct {
@@ -29,6 +38,8 @@ type options struct {
 	probeAddr               string
 	leaderElect             bool
 	leaderElectionNamespace string
+	exemptSubjects          string
+	istioRootNamespace      string
 }
 
 func (o *options) bindFlags(fs *flag.FlagSet) {
@@ -36,6 +47,61 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one of several replicas acts at a time.")
 	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease; defaults to the operator's own namespace in a cluster.")
+	fs.StringVar(&o.exemptSubjects, "exempt-subjects", formatSubjects(controls.DefaultExemptSubjects),
+		"Comma-separated subjects ACC-03 never flags, as Kind:name or ServiceAccount:namespace:name (* matches any name). The operator's own ServiceAccount (from $OPERATOR_NAMESPACE and $OPERATOR_SERVICE_ACCOUNT) is added.")
+	fs.StringVar(&o.istioRootNamespace, "istio-root-namespace", controls.DefaultIstioRootNamespace, "Namespace of Istio's mesh-wide PeerAuthentication.")
+}
+
+// parseSubjects reads a comma-separated list of Kind:name and ServiceAccount:namespace:name.
+func parseSubjects(list string) ([]isms.Subject, error) {
+	var subjects []isms.Subject
+	for _, item := range strings.Split(list, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		kind, name, found := strings.Cut(item, ":")
+		if !found || name == "" {
+			return nil, fmt.Errorf("exempt subject %q: want Kind:name, e.g. Group:system:masters", item)
+		}
+		switch kind {
+		case "User", "Group":
+			subjects = append(subjects, isms.Subject{Kind: kind, Name: name})
+		case "ServiceAccount":
+			namespace, account, found := strings.Cut(name, ":")
+			if !found || namespace == "" || account == "" {
+				return nil, fmt.Errorf("exempt subject %q: want ServiceAccount:namespace:name", item)
+			}
+			subjects = append(subjects, isms.Subject{Kind: kind, Namespace: namespace, Name: account})
+		default:
+			return nil, fmt.Errorf("exempt subject %q: kind must be User, Group or ServiceAccount", item)
+		}
+	}
+	return subjects, nil
+}
+
+// formatSubjects writes subjects in the form parseSubjects reads.
+func formatSubjects(subjects []isms.Subject) string {
+	var items []string
+	for _, s := range subjects {
+		if s.Kind == "ServiceAccount" {
+			items = append(items, s.Kind+":"+s.Namespace+":"+s.Name)
+		} else {
+			items = append(items, s.Kind+":"+s.Name)
+		}
+	}
+	return strings.Join(items, ",")
+}
+
+// config turns the options into the reconcilers' settings.
+func (o options) config() (controllers.Config, error) {
+	exempt, err := parseSubjects(o.exemptSubjects)
+	if err != nil {
+		return controllers.Config{}, err
+	}
+	if ns, sa := os.Getenv("OPERATOR_NAMESPACE"), os.Getenv("OPERATOR_SERVICE_ACCOUNT"); ns != "" && sa != "" {
+		exempt = append(exempt, isms.Subject{Kind: "ServiceAccount", Namespace: ns, Name: sa})
+	}
+	return controllers.Config{ExemptSubjects: exempt, IstioRootNamespace: o.istioRootNamespace, DiscoveryInterval: discoveryInterval}, nil
 }
 
 func main() {
@@ -52,23 +118,31 @@ func main() {
 		log.Error(err, "Could not load a kubeconfig")
 		os.Exit(1)
 	}
-	mgr, err := newManager(cfg, opts)
+	ctx := ctrl.SetupSignalHandler()
+	mgr, err := newManager(ctx, cfg, opts)
 	if err != nil {
 		log.Error(err, "Could not set up the manager")
 		os.Exit(1)
 	}
 	log.Info("Starting the manager")
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "The manager stopped with an error")
 		os.Exit(1)
 	}
 }
 
-// newManager builds the manager: scheme, probes, metrics and leader election. It fails
-// early, with the remedy in the message, when the cluster lacks the operator's CRDs.
-func newManager(cfg *rest.Config, opts options) (manager.Manager, error) {
+// newManager builds the manager: scheme, cache, probes, metrics, leader election and the
+// reconcilers. It fails early, with the remedy in the message, when the cluster lacks the
+// operator's CRDs or a flag is wrong.
+func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Manager, error) {
+	config, err := opts.config()
+	if err != nil {
+		return nil, err
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme.New(),
+		Cache:                         controllers.CacheOptions(),
+		Client:                        controllers.ClientOptions(),
 		Metrics:                       metricsserver.Options{BindAddress: opts.metricsAddr},
 		HealthProbeBindAddress:        opts.probeAddr,
 		LeaderElection:                opts.leaderElect,
@@ -80,6 +154,9 @@ func newManager(cfg *rest.Config, opts options) (manager.Manager, error) {
 		return nil, err
 	}
 	if err := requireCRDs(mgr.GetRESTMapper()); err != nil {
+		return nil, err
+	}
+	if err := controllers.Setup(ctx, mgr, config); err != nil {
 		return nil, err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

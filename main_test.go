@@ -64,7 +64,7 @@ func TestManagerServesProbesMetricsAndElectsALeader(t *testing.T) {
 		leaderElect:             true,
 		leaderElectionNamespace: ns,
 	}
-	mgr, err := newManager(env.Config, opts)
+	mgr, err := newManager(context.Background(), env.Config, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestManagerRefusesAClusterWithoutTheCRDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer bare.Stop()
-	_, err = newManager(bare.Config, options{metricsAddr: "0", probeAddr: "0"})
+	_, err = newManager(context.Background(), bare.Config, options{metricsAddr: "0", probeAddr: "0"})
 	if err == nil || !strings.Contains(err.Error(), "CRDs are not installed") || !strings.Contains(err.Error(), "make install") {
 		t.Fatalf("newManager on a cluster without the CRDs: got %v, want an error that names the remedy", err)
 	}

@@ -75,7 +75,7 @@ func checkSecretAccess(e *Evidence) outcome {
 		check("ClusterRoleBinding/"+crb.Name, crb.Subjects, crb.RoleRef, e.RBAC.rules("", crb.RoleRef))
 	}
 	if len(out.findings) == 0 {
-		out.passed = append(out.passed, fmt.Sprintf("only allowed subjects can read the asset's %d Secret(s), exec into its pods or create pods in its namespace", len(secrets)))
+		out.passed = append(out.passed, fmt.Sprintf("only allowed subjects can read the asset's Secrets (%d referenced), exec into its pods or create pods in its namespace", len(secrets)))
 	}
 	return out
 }
@@ -208,4 +208,22 @@ func visitContainers(spec *corev1.PodSpec, fn func(*corev1.Container)) {
 	for i := range spec.EphemeralContainers {
 		fn((*corev1.Container)(&spec.EphemeralContainers[i].EphemeralContainerCommon))
 	}
+}
+
+// MayGrantGuardedRights reports whether rules could grant a right ACC-03 guards for some
+// asset (reading Secrets, exec into pods, creating pods), so that a change to a binding of
+// them must re-evaluate every asset.
+func MayGrantGuardedRights(rules []rbacv1.PolicyRule) bool {
+	for _, rule := range rules {
+		if !slices.Contains(rule.APIGroups, "") && !slices.Contains(rule.APIGroups, "*") {
+			continue
+		}
+		for _, resource := range rule.Resources {
+			switch resource {
+			case "secrets", "pods", "pods/exec", "*", "*/exec":
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -29,8 +29,8 @@ import (
 type Env struct {
 	// Config reaches the API server as a cluster administrator.
 	Config *rest.Config
-	// Client is a direct (uncached) client with the operator's scheme and CRDs.
-	Client client.Client
+	// Client is a direct (uncached) client, able to watch, with the operator's scheme and CRDs.
+	Client client.WithWatch
 
 	env         *envtest.Environment
 	kubectlPath string
@@ -66,7 +66,7 @@ func Start(opts Options) (*Env, error) {
 	e := &Env{Config: cfg, env: env}
 	clientScheme := scheme.New()
 	utilruntime.Must(apiextensionsv1.AddToScheme(clientScheme))
-	if e.Client, err = client.New(cfg, client.Options{Scheme: clientScheme}); err != nil {
+	if e.Client, err = client.NewWithWatch(cfg, client.Options{Scheme: clientScheme}); err != nil {
 		_ = env.Stop()
 		return nil, err
 	}
@@ -87,16 +87,27 @@ func Start(opts Options) (*Env, error) {
 // Stop stops the control plane.
 func (e *Env) Stop() error { return e.env.Stop() }
 
-// Run is the body of a TestMain: it starts the control plane, runs the package's tests,
-// stops it, and returns the exit code.
-func Run(m *testing.M, opts Options, env **Env) int {
+// Run is the body of a TestMain: it starts the control plane, calls each setup (e.g. to
+// start a manager, which stops when the tests end), runs the package's tests, stops the
+// control plane, and returns the exit code.
+func Run(m *testing.M, opts Options, env **Env, setups ...func(context.Context, *Env) error) int {
 	e, err := Start(opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	*env = e
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, setup := range setups {
+		if err := setup(ctx, e); err != nil {
+			fmt.Fprintln(os.Stderr, "setting up the tests:", err)
+			_ = e.Stop()
+			return 1
+		}
+	}
 	code := m.Run()
+	cancel()
 	if err := e.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "stopping the local control plane:", err)
 	}

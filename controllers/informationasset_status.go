@@ -1,0 +1,197 @@
+package controllers
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/controls"
+)
+
+const (
+	// maxFindings and maxWorkloadNames bound the lists in an asset's status (api.md).
+	maxFindings      = 64
+	maxWorkloadNames = 32
+	// maxPassedInMessage bounds how much passing evidence a condition message quotes.
+	maxPassedInMessage = 3
+)
+
+// assetStatus computes an asset's status from an evaluation. It starts from the current
+// status so that lastEvaluated, risks and each condition's lastTransitionTime stay as they
+// are unless something changed; the caller stamps lastEvaluated when the result differs.
+func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, eval controls.Evaluation) isms.InformationAssetStatus {
+	status := isms.InformationAssetStatus{
+		ObservedGeneration: asset.Generation,
+		LastEvaluated:      asset.Status.LastEvaluated,
+		Risks:              asset.Status.Risks,
+		Workloads:          workloadSummary(workloads),
+		Conditions:         append([]metav1.Condition(nil), asset.Status.Conditions...),
+	}
+	summary := isms.ComplianceSummary{}
+	var failing, recommendedFailing, notYet []string
+	for _, r := range eval.Results {
+		status.Findings = append(status.Findings, r.Findings...)
+		switch {
+		case r.Status == controls.StatusNotEvaluated:
+			if r.Level != isms.LevelNotRequired {
+				notYet = append(notYet, string(r.Control))
+			}
+		case r.Level == isms.LevelRequired:
+			summary.Required++
+			if r.Status == controls.StatusFail {
+				summary.Failing++
+				failing = append(failing, string(r.Control))
+			} else {
+				summary.Passing++
+			}
+		case r.Status == controls.StatusFail:
+			recommendedFailing = append(recommendedFailing, string(r.Control))
+		}
+	}
+	if len(status.Findings) > maxFindings {
+		status.Findings = status.Findings[:maxFindings]
+	}
+	status.Summary = &summary
+	status.Compliance = fmt.Sprintf("%d/%d", summary.Passing+summary.Accepted, summary.Required)
+
+	set := func(c metav1.Condition) {
+		c.ObservedGeneration = asset.Generation
+		meta.SetStatusCondition(&status.Conditions, c)
+	}
+	for _, family := range controls.Families {
+		set(familyCondition(family, eval.Results))
+	}
+	set(compliantCondition(failing, recommendedFailing))
+	set(metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionTrue, Reason: isms.ReasonEvaluated,
+		Message: readyMessage(notYet)})
+	return status
+}
+
+func workloadSummary(workloads []controls.Workload) *isms.WorkloadSummary {
+	summary := &isms.WorkloadSummary{Count: int32(len(workloads))}
+	for _, w := range workloads {
+		if len(summary.Names) == maxWorkloadNames {
+			break
+		}
+		summary.Names = append(summary.Names, w.Ref())
+	}
+	return summary
+}
+
+// familyCondition summarises the controls of one family: False when a Required control
+// fails, Unknown when one that applies is not evaluated yet, True otherwise.
+func familyCondition(family string, results []controls.Result) metav1.Condition {
+	c := metav1.Condition{Type: family}
+	var applying, failing, notYet, recommendedFailing []controls.Result
+	for _, r := range results {
+		if r.Family != family || r.Level == isms.LevelNotRequired {
+			continue
+		}
+		applying = append(applying, r)
+		switch {
+		case r.Status == controls.StatusNotEvaluated:
+			notYet = append(notYet, r)
+		case r.Status == controls.StatusFail && r.Level == isms.LevelRequired:
+			failing = append(failing, r)
+		case r.Status == controls.StatusFail:
+			recommendedFailing = append(recommendedFailing, r)
+		}
+	}
+	switch {
+	case len(applying) == 0:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, isms.ReasonNotRequired, "No control of this family is required for the asset."
+	case len(failing) > 0:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, isms.ReasonControlsFailing, failureMessage(failing)
+	case len(notYet) > 0:
+		c.Status, c.Reason = metav1.ConditionUnknown, isms.ReasonNotEvaluated
+		c.Message = fmt.Sprintf("%s %s.", ids(notYet), notYet[0].Reason)
+	case len(recommendedFailing) > 0:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, isms.ReasonRecommendedControlsFailing, failureMessage(recommendedFailing)
+	default:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, isms.ReasonControlsPassing, passMessage(applying)
+	}
+	return c
+}
+
+// failureMessage names the failing controls and quotes the first finding of each.
+func failureMessage(failing []controls.Result) string {
+	var parts []string
+	for _, r := range failing {
+		first := firstAt(r)
+		part := fmt.Sprintf("%s (%s) fails: %s: %s", r.Control, r.Level, first.Resource, first.Message)
+		if more := countAtLevel(r) - 1; more > 0 {
+			part += fmt.Sprintf(" (and %d more findings)", more)
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, ". ") + "."
+}
+
+func countAtLevel(r controls.Result) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Level == r.Level {
+			n++
+		}
+	}
+	return n
+}
+
+// passMessage names the passing controls and the first pieces of evidence.
+func passMessage(passing []controls.Result) string {
+	var evidence []string
+	for _, r := range passing {
+		evidence = append(evidence, r.Passed...)
+	}
+	message := ids(passing) + " pass"
+	if len(passing) == 1 {
+		message += "es"
+	}
+	if len(evidence) == 0 {
+		return message + ": nothing in the asset's workloads falls under them."
+	}
+	if len(evidence) > maxPassedInMessage {
+		evidence = append(evidence[:maxPassedInMessage], fmt.Sprintf("and %d more", len(evidence)-maxPassedInMessage))
+	}
+	return message + ": " + strings.Join(evidence, "; ") + "."
+}
+
+func ids(results []controls.Result) string {
+	var names []string
+	for _, r := range results {
+		names = append(names, string(r.Control))
+	}
+	return strings.Join(names, ", ")
+}
+
+func compliantCondition(failing, recommendedFailing []string) metav1.Condition {
+	c := metav1.Condition{Type: isms.ConditionCompliant}
+	switch {
+	case len(failing) > 0:
+		c.Status, c.Reason = metav1.ConditionFalse, isms.ReasonControlsFailing
+		c.Message = fmt.Sprintf("%d required control%s failing: %s.", len(failing), plural(len(failing)), strings.Join(failing, ", "))
+	case len(recommendedFailing) > 0:
+		c.Status, c.Reason = metav1.ConditionTrue, isms.ReasonRecommendedControlsFailing
+		c.Message = fmt.Sprintf("Every evaluated required control passes; recommended control%s failing: %s.", plural(len(recommendedFailing)), strings.Join(recommendedFailing, ", "))
+	default:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, isms.ReasonControlsPassing, "Every evaluated required control passes."
+	}
+	return c
+}
+
+func readyMessage(notYet []string) string {
+	if len(notYet) == 0 {
+		return "Every control that applies to the asset was evaluated."
+	}
+	return fmt.Sprintf("The asset was evaluated; %s are not evaluated yet (backup and continuity evidence arrives in a later release).", strings.Join(notYet, ", "))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return " is"
+	}
+	return "s are"
+}

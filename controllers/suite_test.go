@@ -1,0 +1,70 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/isms-operator/isms-operator/controllers"
+	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/scheme"
+	"github.com/isms-operator/isms-operator/internal/testenv"
+)
+
+var (
+	// env is the real kube-apiserver and etcd these tests run against.
+	env *testenv.Env
+	// cached reads through the running manager's cache.
+	cached client.Reader
+)
+
+// TestMain starts the control plane and one manager, built as main.go builds it, whose
+// reconcilers every test in this package exercises in a namespace of its own.
+func TestMain(m *testing.M) {
+	os.Exit(testenv.Run(m, testenv.Options{}, &env, startManager))
+}
+
+func startManager(ctx context.Context, e *testenv.Env) error {
+	mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
+		Scheme:                 scheme.New(),
+		Cache:                  controllers.CacheOptions(),
+		Client:                 controllers.ClientOptions(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		return err
+	}
+	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second}
+	if err := controllers.Setup(ctx, mgr, cfg); err != nil {
+		return err
+	}
+	go func() {
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "the manager stopped:", err)
+		}
+	}()
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		return fmt.Errorf("the manager's cache did not sync")
+	}
+	cached = mgr.GetCache()
+	return nil
+}
+
+// eventually retries check until it returns nil or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, check func() error) {
+	t.Helper()
+	var err error
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if err = check(); err == nil {
+			return
+		}
+	}
+	t.Fatalf("not within %s: %v", timeout, err)
+}

@@ -1,0 +1,276 @@
+// Package evidence gathers, from the operator's cache, everything one InformationAsset's
+// controls read into a controls.Evidence value. It only reads; the checks in
+// internal/controls decide.
+package evidence
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/controls"
+)
+
+// PeerAuthenticationList is the list kind of Istio's PeerAuthentication, read as
+// unstructured so the operator needs no Istio dependency and starts without Istio.
+var PeerAuthenticationList = schema.GroupVersionKind{Group: "security.istio.io", Version: "v1", Kind: "PeerAuthenticationList"}
+
+// Gatherer reads an asset's evidence from a cache.
+type Gatherer struct {
+	// Reader is the manager's cache.
+	Reader client.Reader
+	// Exempt are the install-time exempt subjects of ACC-03.
+	Exempt []isms.Subject
+	// IstioRootNamespace holds mesh-wide PeerAuthentications.
+	IstioRootNamespace string
+	// IstioInstalled reports whether PeerAuthentications are served and watched.
+	IstioInstalled func() bool
+}
+
+// InvalidSelectorError is a selector the API server accepted but that cannot select
+// anything; retrying cannot fix it.
+type InvalidSelectorError struct{ Err error }
+
+func (e InvalidSelectorError) Error() string { return "spec.selector is invalid: " + e.Err.Error() }
+
+// Gather reads the evidence for asset at time now.
+func (g *Gatherer) Gather(ctx context.Context, asset *isms.InformationAsset, now time.Time) (*controls.Evidence, error) {
+	selector, err := metav1.LabelSelectorAsSelector(&asset.Spec.Selector)
+	if err != nil {
+		return nil, InvalidSelectorError{err}
+	}
+	ns := asset.Namespace
+	e := &controls.Evidence{Asset: asset, Now: now, Exempt: g.Exempt,
+		StorageClasses: map[string]*storagev1.StorageClass{}, ServiceAccounts: map[string]*corev1.ServiceAccount{},
+		RBAC: controls.RBAC{Roles: map[string]*rbacv1.Role{}, ClusterRoles: map[string]*rbacv1.ClusterRole{}}}
+
+	namespace := &corev1.Namespace{}
+	if err := g.Reader.Get(ctx, types.NamespacedName{Name: ns}, namespace); err != nil {
+		return nil, fmt.Errorf("reading namespace %s: %w", ns, err)
+	}
+	e.Namespace = namespace
+	if e.Workloads, err = g.workloads(ctx, ns, selector); err != nil {
+		return nil, err
+	}
+
+	var (
+		classes         storagev1.StorageClassList
+		services        corev1.ServiceList
+		ingresses       networkingv1.IngressList
+		policies        networkingv1.NetworkPolicyList
+		accounts        corev1.ServiceAccountList
+		roles           rbacv1.RoleList
+		roleBindings    rbacv1.RoleBindingList
+		clusterRoles    rbacv1.ClusterRoleList
+		clusterBindings rbacv1.ClusterRoleBindingList
+	)
+	inNamespace := []client.ListOption{client.InNamespace(ns), client.UnsafeDisableDeepCopy}
+	for _, list := range []struct {
+		into client.ObjectList
+		opts []client.ListOption
+	}{
+		{&classes, []client.ListOption{client.UnsafeDisableDeepCopy}},
+		{&services, inNamespace}, {&ingresses, inNamespace}, {&policies, inNamespace},
+		{&accounts, inNamespace}, {&roles, inNamespace}, {&roleBindings, inNamespace},
+		{&clusterRoles, []client.ListOption{client.UnsafeDisableDeepCopy}},
+		{&clusterBindings, []client.ListOption{client.UnsafeDisableDeepCopy}},
+	} {
+		if err := g.Reader.List(ctx, list.into, list.opts...); err != nil {
+			return nil, fmt.Errorf("listing %T: %w", list.into, err)
+		}
+	}
+	for i := range classes.Items {
+		e.StorageClasses[classes.Items[i].Name] = &classes.Items[i]
+	}
+	for i := range accounts.Items {
+		e.ServiceAccounts[accounts.Items[i].Name] = &accounts.Items[i]
+	}
+	for i := range roles.Items {
+		e.RBAC.Roles[roles.Items[i].Name] = &roles.Items[i]
+	}
+	for i := range clusterRoles.Items {
+		e.RBAC.ClusterRoles[clusterRoles.Items[i].Name] = &clusterRoles.Items[i]
+	}
+	e.Services, e.Ingresses, e.NetworkPolicies = services.Items, ingresses.Items, policies.Items
+	e.RBAC.RoleBindings, e.RBAC.ClusterRoleBindings = roleBindings.Items, clusterBindings.Items
+
+	if e.Claims, err = g.claims(ctx, ns, e.Workloads); err != nil {
+		return nil, err
+	}
+	if e.Mesh, err = g.mesh(ctx, ns); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// workloads returns, sorted by kind and name, the workloads of the namespace whose pod
+// template labels the selector matches.
+func (g *Gatherer) workloads(ctx context.Context, ns string, selector labels.Selector) ([]controls.Workload, error) {
+	var workloads []controls.Workload
+	for _, list := range WorkloadKinds() {
+		if err := g.Reader.List(ctx, list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
+			return nil, fmt.Errorf("listing %T: %w", list, err)
+		}
+		err := meta.EachListItem(list, func(item runtime.Object) error {
+			obj := item.(client.Object)
+			kind, template, ok := PodTemplate(obj)
+			if !ok || !selector.Matches(labels.Set(template.Labels)) {
+				return nil
+			}
+			w := controls.Workload{Kind: kind, Name: obj.GetName(), Template: *template}
+			if sts, isSTS := obj.(*appsv1.StatefulSet); isSTS {
+				w.VolumeClaimTemplates = sts.Spec.VolumeClaimTemplates
+			}
+			workloads = append(workloads, w)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(workloads, func(a, b controls.Workload) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name))
+	})
+	return workloads, nil
+}
+
+// claims returns, sorted by name, the volume claims the workloads use: claims their pods
+// mount, the templates of ephemeral volumes and StatefulSet volumeClaimTemplates, and the
+// claims a StatefulSet made from its templates.
+func (g *Gatherer) claims(ctx context.Context, ns string, workloads []controls.Workload) ([]controls.Claim, error) {
+	byName := map[string]controls.Claim{}
+	var pvcs *corev1.PersistentVolumeClaimList // read once, when a StatefulSet needs it
+	for _, w := range workloads {
+		for _, v := range w.Template.Spec.Volumes {
+			switch {
+			case v.PersistentVolumeClaim != nil:
+				claim, err := g.claim(ctx, ns, v.PersistentVolumeClaim.ClaimName)
+				if err != nil {
+					return nil, err
+				}
+				byName[claim.Name] = claim
+			case v.Ephemeral != nil && v.Ephemeral.VolumeClaimTemplate != nil:
+				name := fmt.Sprintf("%s ephemeral volume %s", w.Ref(), v.Name)
+				byName[name] = controls.Claim{Name: name, Spec: &v.Ephemeral.VolumeClaimTemplate.Spec}
+			}
+		}
+		if len(w.VolumeClaimTemplates) > 0 && pvcs == nil {
+			pvcs = &corev1.PersistentVolumeClaimList{}
+			if err := g.Reader.List(ctx, pvcs, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
+				return nil, fmt.Errorf("listing PersistentVolumeClaims: %w", err)
+			}
+		}
+		for _, vct := range w.VolumeClaimTemplates {
+			name := fmt.Sprintf("%s volumeClaimTemplate %s", w.Ref(), vct.Name)
+			byName[name] = controls.Claim{Name: name, Spec: &vct.Spec}
+			for i := range pvcs.Items {
+				if madeFrom(pvcs.Items[i].Name, vct.Name, w.Name) {
+					claim, err := g.boundClaim(ctx, &pvcs.Items[i])
+					if err != nil {
+						return nil, err
+					}
+					byName[claim.Name] = claim
+				}
+			}
+		}
+	}
+	claims := slices.Collect(maps.Values(byName))
+	slices.SortFunc(claims, func(a, b controls.Claim) int { return cmp.Compare(a.Name, b.Name) })
+	return claims, nil
+}
+
+// madeFrom reports whether a claim name is one a StatefulSet makes from a template:
+// TEMPLATE-STATEFULSET-ORDINAL.
+func madeFrom(claim, template, statefulSet string) bool {
+	ordinal, found := strings.CutPrefix(claim, template+"-"+statefulSet+"-")
+	_, err := strconv.ParseUint(ordinal, 10, 32)
+	return found && err == nil
+}
+
+// claim reads a PersistentVolumeClaim by name, and its volume when bound.
+func (g *Gatherer) claim(ctx context.Context, ns, name string) (controls.Claim, error) {
+	pvc := &corev1.PersistentVolumeClaim{}
+	if err := g.Reader.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, pvc); err != nil {
+		if client.IgnoreNotFound(err) == nil {
+			return controls.Claim{Name: "PersistentVolumeClaim/" + name}, nil
+		}
+		return controls.Claim{}, fmt.Errorf("reading PersistentVolumeClaim %s/%s: %w", ns, name, err)
+	}
+	return g.boundClaim(ctx, pvc)
+}
+
+func (g *Gatherer) boundClaim(ctx context.Context, pvc *corev1.PersistentVolumeClaim) (controls.Claim, error) {
+	claim := controls.Claim{Name: "PersistentVolumeClaim/" + pvc.Name, Spec: &pvc.Spec}
+	if pvc.Spec.VolumeName == "" {
+		return claim, nil
+	}
+	pv := &corev1.PersistentVolume{}
+	if err := g.Reader.Get(ctx, types.NamespacedName{Name: pvc.Spec.VolumeName}, pv); err != nil {
+		if client.IgnoreNotFound(err) == nil {
+			return claim, nil // judged by its class until the volume is seen
+		}
+		return controls.Claim{}, fmt.Errorf("reading PersistentVolume %s: %w", pvc.Spec.VolumeName, err)
+	}
+	claim.Volume = pv
+	return claim, nil
+}
+
+// mesh reads the Istio PeerAuthentications of the namespace and the mesh's root namespace.
+func (g *Gatherer) mesh(ctx context.Context, ns string) (controls.Mesh, error) {
+	mesh := controls.Mesh{IstioRootNamespace: cmp.Or(g.IstioRootNamespace, controls.DefaultIstioRootNamespace)}
+	if g.IstioInstalled == nil || !g.IstioInstalled() {
+		return mesh, nil
+	}
+	mesh.IstioInstalled = true
+	for _, namespace := range slices.Compact([]string{ns, mesh.IstioRootNamespace}) {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(PeerAuthenticationList)
+		if err := g.Reader.List(ctx, list, client.InNamespace(namespace)); err != nil {
+			return mesh, fmt.Errorf("listing PeerAuthentications in %s: %w", namespace, err)
+		}
+		for _, item := range list.Items {
+			mesh.PeerAuthentications = append(mesh.PeerAuthentications, peerAuthentication(&item))
+		}
+	}
+	return mesh, nil
+}
+
+// peerAuthentication reads the fields ENC-03 needs from an unstructured PeerAuthentication.
+func peerAuthentication(u *unstructured.Unstructured) controls.PeerAuthentication {
+	pa := controls.PeerAuthentication{Namespace: u.GetNamespace(), Name: u.GetName(), Created: u.GetCreationTimestamp().Time}
+	pa.Selector, _, _ = unstructured.NestedStringMap(u.Object, "spec", "selector", "matchLabels")
+	pa.Mode, _, _ = unstructured.NestedString(u.Object, "spec", "mtls", "mode")
+	ports, _, _ := unstructured.NestedMap(u.Object, "spec", "portLevelMtls")
+	for port, value := range ports {
+		number, err := strconv.ParseUint(port, 10, 32)
+		settings, _ := value.(map[string]any)
+		mode, _, _ := unstructured.NestedString(settings, "mode")
+		if err == nil {
+			if pa.PortModes == nil {
+				pa.PortModes = map[uint32]string{}
+			}
+			pa.PortModes[uint32(number)] = mode
+		}
+	}
+	return pa
+}

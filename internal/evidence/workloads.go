@@ -1,0 +1,53 @@
+package evidence
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// WorkloadKinds are the kinds whose pod templates can hold an asset, each with an empty
+// list to read them into. Pods count only when no controller owns them.
+func WorkloadKinds() []client.ObjectList {
+	return []client.ObjectList{
+		&appsv1.DeploymentList{}, &appsv1.StatefulSetList{}, &appsv1.DaemonSetList{},
+		&batchv1.JobList{}, &batchv1.CronJobList{}, &corev1.PodList{},
+	}
+}
+
+// WorkloadObjects are the single-object types of WorkloadKinds, for watches.
+func WorkloadObjects() []client.Object {
+	return []client.Object{
+		&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{},
+		&batchv1.Job{}, &batchv1.CronJob{}, &corev1.Pod{},
+	}
+}
+
+// PodTemplate returns the pod template of a workload object and its kind; false for an
+// object that is not a workload, or a Pod or Job that a controller owns (its owner's
+// template is evaluated instead, so 50 replicas are one finding, not 50).
+func PodTemplate(obj client.Object) (string, *corev1.PodTemplateSpec, bool) {
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		return "Deployment", &o.Spec.Template, true
+	case *appsv1.StatefulSet:
+		return "StatefulSet", &o.Spec.Template, true
+	case *appsv1.DaemonSet:
+		return "DaemonSet", &o.Spec.Template, true
+	case *batchv1.CronJob:
+		return "CronJob", &o.Spec.JobTemplate.Spec.Template, true
+	case *batchv1.Job:
+		if metav1.GetControllerOf(o) != nil {
+			return "", nil, false
+		}
+		return "Job", &o.Spec.Template, true
+	case *corev1.Pod:
+		if metav1.GetControllerOf(o) != nil {
+			return "", nil, false
+		}
+		return "Pod", &corev1.PodTemplateSpec{ObjectMeta: o.ObjectMeta, Spec: o.Spec}, true
+	}
+	return "", nil, false
+}
