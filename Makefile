@@ -36,8 +36,9 @@ manifests: $(CONTROLLER_GEN) ## Generate the CRDs (config/crd/bases) and RBAC (c
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods (zz_generated.deepcopy.go) from markers.
+generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods from markers, and README.md's control table from the catalogue.
 	$(CONTROLLER_GEN) object paths="./..."
+	go run ./hack/gendocs README.md
 
 .PHONY: verify
 verify: $(CONTROLLER_GEN) ## Regenerate, tidy, format and vet; fail if that changed any file.
