@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/yaml"
 
 	"github.com/isms-operator/isms-operator/internal/testenv"
 )
@@ -123,6 +126,37 @@ func TestKustomizeConfigAppliesToARealAPIServer(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("kubectl apply did not apply %s:\n%s", want, out)
+		}
+	}
+}
+
+// TestClusterRoleIsReadOnlyAndNeverTouchesSecrets checks the ClusterRole generated from
+// the RBAC markers: no verb on Secrets, no wildcards, and writes only to the operator's
+// own kinds' status and to Events.
+func TestClusterRoleIsReadOnlyAndNeverTouchesSecrets(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("config", "rbac", "role.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := &rbacv1.ClusterRole{}
+	if err := yaml.Unmarshal(data, role); err != nil {
+		t.Fatal(err)
+	}
+	if len(role.Rules) == 0 {
+		t.Fatal("the generated ClusterRole has no rules")
+	}
+	readOnly := []string{"get", "list", "watch"}
+	for _, rule := range role.Rules {
+		for _, resource := range rule.Resources {
+			if resource == "secrets" || strings.Contains(resource, "*") {
+				t.Errorf("rule %+v grants %q", rule, resource)
+			}
+			writable := resource == "events" || (slices.Equal(rule.APIGroups, []string{"isms.nhs.uk"}) && strings.HasSuffix(resource, "/status"))
+			for _, verb := range rule.Verbs {
+				if verb == "*" || (!writable && !slices.Contains(readOnly, verb)) {
+					t.Errorf("rule %+v grants %q on %q; only reads are allowed outside the operator's status and Events", rule, verb, resource)
+				}
+			}
 		}
 	}
 }
