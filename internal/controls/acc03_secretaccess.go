@@ -112,6 +112,9 @@ func allowedSubjects(e *Evidence) func(rbacv1.Subject) bool {
 	ns := e.Asset.Namespace
 	var allowed []isms.Subject
 	for _, sa := range serviceAccountsOf(e.Workloads) {
+		if sa == "default" {
+			continue // every pod of the namespace that names no ServiceAccount runs as default
+		}
 		allowed = append(allowed, isms.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: sa})
 	}
 	if c := e.Asset.Spec.Controls; c != nil {

@@ -94,12 +94,21 @@ func volumeEncryption(e *Evidence, claim Claim) (bool, string) {
 // effectiveClass returns the StorageClass a claim uses: the one it names, else the default.
 func effectiveClass(e *Evidence, name *string) (*storagev1.StorageClass, string) {
 	if name == nil {
+		// With several default classes, Kubernetes gives a new claim the newest.
+		var newest *storagev1.StorageClass
 		for _, class := range e.StorageClasses {
-			if class.Annotations[annotationDefaultClass] == "true" {
-				return class, ""
+			if class.Annotations[annotationDefaultClass] != "true" {
+				continue
+			}
+			if newest == nil || class.CreationTimestamp.After(newest.CreationTimestamp.Time) ||
+				(class.CreationTimestamp.Equal(&newest.CreationTimestamp) && class.Name < newest.Name) {
+				newest = class
 			}
 		}
-		return nil, "the claim names no StorageClass and the cluster has no default StorageClass"
+		if newest == nil {
+			return nil, "the claim names no StorageClass and the cluster has no default StorageClass"
+		}
+		return newest, ""
 	}
 	if *name == "" {
 		return nil, "the claim opts out of StorageClasses (storageClassName \"\") and is not bound to a volume, so its encryption cannot be established"
@@ -135,7 +144,10 @@ func persistentVolumeEncryption(e *Evidence, pv *corev1.PersistentVolume) (bool,
 	}
 	csi := pv.Spec.CSI
 	if csi == nil {
-		return false, fmt.Sprintf("PersistentVolume %q is not a CSI volume (e.g. hostPath, local or NFS) and is not attested as encrypted at rest", pv.Name)
+		if class, found := e.StorageClasses[pv.Spec.StorageClassName]; found && class.Annotations[AnnotationEncryptedAtRest] == "true" {
+			return classEncryption(class, fmt.Sprintf("PersistentVolume %q", pv.Name))
+		}
+		return false, fmt.Sprintf("PersistentVolume %q is not a CSI volume (e.g. hostPath, local or NFS) and neither it nor its StorageClass is attested as encrypted at rest", pv.Name)
 	}
 	if ok, grade := encrypts(csi.Driver, csi.VolumeAttributes); ok {
 		return true, fmt.Sprintf("PersistentVolume %q (%s) is encrypted, %s (observed)", pv.Name, csi.Driver, grade)

@@ -1,0 +1,376 @@
+package controls
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+)
+
+// The fixtures below describe one asset, "epr-records" in namespace "epr", whose workloads
+// carry the label app=epr. Each builder returns a value the case may change further.
+
+// now is the time of every evaluation in these tests.
+var now = time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
+
+const (
+	testNamespace = "epr"
+	testAsset     = "epr-records"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func daysAgo(days int) time.Time { return now.Add(-time.Duration(days) * 24 * time.Hour) }
+
+// newAsset returns a sensitive asset (OFFICIAL-SENSITIVE, patient identifiable, Medium),
+// created 400 days ago; mutators change it.
+func newAsset(mutate ...func(*isms.InformationAsset)) *isms.InformationAsset {
+	a := &isms.InformationAsset{
+		ObjectMeta: metav1.ObjectMeta{Name: testAsset, Namespace: testNamespace,
+			CreationTimestamp: metav1.NewTime(daysAgo(400))},
+		Spec: isms.InformationAssetSpec{
+			Owner:          isms.Person{Name: "Jane Smith", Email: "jane.smith@nhs.net"},
+			Classification: isms.ClassificationOfficialSensitive,
+			DataCategories: []isms.DataCategory{isms.DataPatientIdentifiable},
+			Criticality:    isms.CriticalityMedium,
+			Selector:       metav1.LabelSelector{MatchLabels: map[string]string{"app": "epr"}},
+		},
+	}
+	for _, m := range mutate {
+		m(a)
+	}
+	return a
+}
+
+// official makes the asset OFFICIAL with no sensitive data categories, criticality Low.
+func official(a *isms.InformationAsset) {
+	a.Spec.Classification = isms.ClassificationOfficial
+	a.Spec.DataCategories = []isms.DataCategory{isms.DataCorporate}
+	a.Spec.Criticality = isms.CriticalityLow
+}
+
+// withControls sets the asset's spec.controls.
+func withControls(c isms.ControlsSpec) func(*isms.InformationAsset) {
+	return func(a *isms.InformationAsset) { a.Spec.Controls = &c }
+}
+
+// newEvidence returns evidence for newAsset() with no workloads and empty cluster state.
+func newEvidence(mutate ...func(*Evidence)) *Evidence {
+	e := &Evidence{
+		Asset:           newAsset(),
+		Now:             now,
+		Namespace:       namespace(nil, nil),
+		StorageClasses:  map[string]*storagev1.StorageClass{},
+		ServiceAccounts: map[string]*corev1.ServiceAccount{},
+		RBAC: RBAC{
+			Roles:        map[string]*rbacv1.Role{},
+			ClusterRoles: map[string]*rbacv1.ClusterRole{},
+		},
+		Exempt: DefaultExemptSubjects,
+	}
+	for _, m := range mutate {
+		m(e)
+	}
+	return e
+}
+
+func namespace(labels, annotations map[string]string) *corev1.Namespace {
+	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: testNamespace, Labels: labels, Annotations: annotations}}
+}
+
+// deployment returns a Deployment whose pods carry app=epr and component=name and run as
+// their own ServiceAccount (named like the workload), with one container "app".
+func deployment(name string, mutate ...func(*corev1.PodTemplateSpec)) Workload {
+	return workload("Deployment", name, mutate...)
+}
+
+func workload(kind, name string, mutate ...func(*corev1.PodTemplateSpec)) Workload {
+	w := Workload{Kind: kind, Name: name, Template: corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "epr", "component": name}},
+		Spec: corev1.PodSpec{
+			ServiceAccountName: name,
+			Containers:         []corev1.Container{{Name: "app", Image: "registry.example.nhs.uk/epr:1.4.2"}},
+		},
+	}}
+	for _, m := range mutate {
+		m(&w.Template)
+	}
+	return w
+}
+
+func podLabels(kv map[string]string) func(*corev1.PodTemplateSpec) {
+	return func(t *corev1.PodTemplateSpec) {
+		for k, v := range kv {
+			t.Labels[k] = v
+		}
+	}
+}
+
+func podAnnotations(kv map[string]string) func(*corev1.PodTemplateSpec) {
+	return func(t *corev1.PodTemplateSpec) { t.Annotations = kv }
+}
+
+func podSpec(mutate func(*corev1.PodSpec)) func(*corev1.PodTemplateSpec) {
+	return func(t *corev1.PodTemplateSpec) { mutate(&t.Spec) }
+}
+
+func storageClass(name, provisioner string, params map[string]string, mutate ...func(*storagev1.StorageClass)) *storagev1.StorageClass {
+	c := &storagev1.StorageClass{
+		ObjectMeta:  metav1.ObjectMeta{Name: name, CreationTimestamp: metav1.NewTime(daysAgo(700))},
+		Provisioner: provisioner,
+		Parameters:  params,
+	}
+	for _, m := range mutate {
+		m(c)
+	}
+	return c
+}
+
+func annotate(kv map[string]string) func(*storagev1.StorageClass) {
+	return func(c *storagev1.StorageClass) { c.Annotations = kv }
+}
+
+func asDefault(c *storagev1.StorageClass) {
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations["storageclass.kubernetes.io/is-default-class"] = "true"
+}
+
+func createdAt(t time.Time) func(*storagev1.StorageClass) {
+	return func(c *storagev1.StorageClass) { c.CreationTimestamp = metav1.NewTime(t) }
+}
+
+func classMap(classes ...*storagev1.StorageClass) map[string]*storagev1.StorageClass {
+	m := map[string]*storagev1.StorageClass{}
+	for _, c := range classes {
+		m[c.Name] = c
+	}
+	return m
+}
+
+// pvc is an unbound PersistentVolumeClaim; class nil means spec.storageClassName unset.
+func pvc(name string, class *string) Claim {
+	return Claim{Name: "PersistentVolumeClaim/" + name, Spec: &corev1.PersistentVolumeClaimSpec{
+		StorageClassName: class,
+		AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+	}}
+}
+
+// bound binds a claim to a PersistentVolume.
+func bound(c Claim, pv *corev1.PersistentVolume) Claim {
+	c.Spec.VolumeName = pv.Name
+	c.Volume = pv
+	return c
+}
+
+// csiVolume is a PersistentVolume provisioned by a CSI driver from a StorageClass.
+func csiVolume(name, driver, class string, attributes map[string]string, created time.Time) *corev1.PersistentVolume {
+	return &corev1.PersistentVolume{
+		ObjectMeta: metav1.ObjectMeta{Name: name, CreationTimestamp: metav1.NewTime(created)},
+		Spec: corev1.PersistentVolumeSpec{
+			StorageClassName: class,
+			PersistentVolumeSource: corev1.PersistentVolumeSource{CSI: &corev1.CSIPersistentVolumeSource{
+				Driver: driver, VolumeHandle: "vol-" + name, VolumeAttributes: attributes,
+			}},
+		},
+	}
+}
+
+// hostPathVolume is a PersistentVolume such as the local-path provisioner makes.
+func hostPathVolume(name, class string, created time.Time) *corev1.PersistentVolume {
+	return &corev1.PersistentVolume{
+		ObjectMeta: metav1.ObjectMeta{Name: name, CreationTimestamp: metav1.NewTime(created)},
+		Spec: corev1.PersistentVolumeSpec{
+			StorageClassName: class,
+			PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{
+				Path: "/opt/local-path-provisioner/" + name,
+			}},
+		},
+	}
+}
+
+func service(name string, selector map[string]string) corev1.Service {
+	return corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace},
+		Spec: corev1.ServiceSpec{Selector: selector, Ports: []corev1.ServicePort{{Name: "http", Port: 80}}}}
+}
+
+func ingress(name string, tls []networkingv1.IngressTLS, rules ...networkingv1.IngressRule) networkingv1.Ingress {
+	return networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace},
+		Spec: networkingv1.IngressSpec{IngressClassName: ptr("nginx"), TLS: tls, Rules: rules}}
+}
+
+func tls(hosts ...string) networkingv1.IngressTLS {
+	return networkingv1.IngressTLS{Hosts: hosts, SecretName: "epr-tls"}
+}
+
+func backend(svc string) networkingv1.IngressBackend {
+	return networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+		Name: svc, Port: networkingv1.ServiceBackendPort{Number: 80}}}
+}
+
+func rule(host string, services ...string) networkingv1.IngressRule {
+	var paths []networkingv1.HTTPIngressPath
+	for _, svc := range services {
+		paths = append(paths, networkingv1.HTTPIngressPath{
+			Path: "/" + svc, PathType: ptr(networkingv1.PathTypePrefix), Backend: backend(svc)})
+	}
+	return networkingv1.IngressRule{Host: host,
+		IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}}}
+}
+
+func netpol(name string, selector metav1.LabelSelector, types []networkingv1.PolicyType, ingress ...networkingv1.NetworkPolicyIngressRule) networkingv1.NetworkPolicy {
+	return networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace},
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: selector, PolicyTypes: types, Ingress: ingress}}
+}
+
+func matchLabels(kv map[string]string) metav1.LabelSelector {
+	return metav1.LabelSelector{MatchLabels: kv}
+}
+
+func from(peers ...networkingv1.NetworkPolicyPeer) networkingv1.NetworkPolicyIngressRule {
+	return networkingv1.NetworkPolicyIngressRule{From: peers,
+		Ports: []networkingv1.NetworkPolicyPort{{Port: ptr(intstr.FromInt32(8080))}}}
+}
+
+func role(name string, rules ...rbacv1.PolicyRule) *rbacv1.Role {
+	return &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace}, Rules: rules}
+}
+
+func clusterRole(name string, rules ...rbacv1.PolicyRule) *rbacv1.ClusterRole {
+	return &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}
+}
+
+func roleMap(roles ...*rbacv1.Role) map[string]*rbacv1.Role {
+	m := map[string]*rbacv1.Role{}
+	for _, r := range roles {
+		m[r.Name] = r
+	}
+	return m
+}
+
+func clusterRoleMap(roles ...*rbacv1.ClusterRole) map[string]*rbacv1.ClusterRole {
+	m := map[string]*rbacv1.ClusterRole{}
+	for _, r := range roles {
+		m[r.Name] = r
+	}
+	return m
+}
+
+func roleBinding(name, roleKind, roleName string, subjects ...rbacv1.Subject) rbacv1.RoleBinding {
+	return rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: roleKind, Name: roleName},
+		Subjects: subjects}
+}
+
+func clusterRoleBinding(name, roleName string, subjects ...rbacv1.Subject) rbacv1.ClusterRoleBinding {
+	return rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: roleName},
+		Subjects: subjects}
+}
+
+func user(name string) rbacv1.Subject {
+	return rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: name}
+}
+
+func group(name string) rbacv1.Subject {
+	return rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: name}
+}
+
+func serviceAccount(ns, name string) rbacv1.Subject {
+	return rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: name}
+}
+
+// wantFinding is what a case asserts of one finding: the resource, the level the check
+// gave it ("" means the control's level), and words its message must contain
+// (case-insensitive), such as the names and hosts it must name.
+type wantFinding struct {
+	Resource string
+	Level    isms.ControlLevel
+	Words    []string
+}
+
+// expect is what a case asserts of a check's outcome.
+type expect struct {
+	// findings are the failing findings, in any order; none means the check passes.
+	findings []wantFinding
+	// passed are words that some passed sentence must contain.
+	passed []string
+	// notPassed are words that no passed sentence may contain.
+	notPassed []string
+}
+
+// pass is the expectation of a passing check whose evidence names the given words.
+func pass(words ...string) expect { return expect{passed: words} }
+
+// fail is the expectation of a check that fails with exactly these findings.
+func fail(findings ...wantFinding) expect { return expect{findings: findings} }
+
+// assertOutcome compares a check's findings (resource and level) with the expectation
+// and checks the words of their messages and of the passed sentences.
+func assertOutcome(t *testing.T, out outcome, want expect) {
+	t.Helper()
+	type key struct {
+		Resource string
+		Level    isms.ControlLevel
+	}
+	var wantKeys, gotKeys []key
+	for _, f := range want.findings {
+		wantKeys = append(wantKeys, key{f.Resource, f.Level})
+	}
+	var messages []string
+	for _, f := range out.findings {
+		gotKeys = append(gotKeys, key{f.Resource, f.Level})
+		messages = append(messages, f.Resource+": "+f.Message)
+	}
+	sortKeys := cmpopts.SortSlices(func(a, b key) bool {
+		return a.Resource < b.Resource || (a.Resource == b.Resource && a.Level < b.Level)
+	})
+	if diff := cmp.Diff(wantKeys, gotKeys, sortKeys, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("findings (-want +got):\n%s\nmessages:\n  %s\npassed:\n  %s", diff,
+			strings.Join(messages, "\n  "), strings.Join(out.passed, "\n  "))
+	}
+	for _, w := range want.findings {
+		found := false
+		for _, f := range out.findings {
+			if f.Resource == w.Resource && f.Level == w.Level && containsAll(f.Message, w.Words) {
+				found = true
+				break
+			}
+		}
+		if !found && len(w.Words) > 0 {
+			t.Errorf("no finding for %s whose message contains %q; messages:\n  %s", w.Resource, w.Words, strings.Join(messages, "\n  "))
+		}
+	}
+	passed := strings.Join(out.passed, "\n")
+	for _, word := range want.passed {
+		if !containsAll(passed, []string{word}) {
+			t.Errorf("no passed sentence contains %q; passed:\n  %s", word, strings.Join(out.passed, "\n  "))
+		}
+	}
+	for _, word := range want.notPassed {
+		if containsAll(passed, []string{word}) {
+			t.Errorf("a passed sentence contains %q, which it must not; passed:\n  %s", word, strings.Join(out.passed, "\n  "))
+		}
+	}
+}
+
+func containsAll(s string, words []string) bool {
+	s = strings.ToLower(s)
+	for _, w := range words {
+		if !strings.Contains(s, strings.ToLower(w)) {
+			return false
+		}
+	}
+	return true
+}
