@@ -32,8 +32,8 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate the CRDs (config/crd/bases) and RBAC (config/rbac/role.yaml) from markers.
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+manifests: $(CONTROLLER_GEN) ## Generate the CRDs (config/crd/bases), RBAC (config/rbac/role.yaml) and webhook configuration (config/webhook) from markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods from markers, and README.md's control table from the catalogue.
@@ -57,8 +57,8 @@ build: ## Build the operator binary into bin/isms-operator.
 	go build -o $(LOCALBIN)/isms-operator .
 
 .PHONY: run
-run: ## Run the operator against the current kubeconfig.
-	go run . $(ARGS)
+run: ## Run the operator against the current kubeconfig (no admission webhook: the API server cannot reach it).
+	go run . --enable-webhooks=false $(ARGS)
 
 ##@ Deployment
 

@@ -18,10 +18,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/controllers"
 	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/riskmatrix"
+	ismswebhook "github.com/isms-operator/isms-operator/internal/webhook"
 	"github.com/isms-operator/isms-operator/internal/scheme"
 )
 
@@ -40,6 +43,11 @@ type options struct {
 	leaderElectionNamespace string
 	exemptSubjects          string
 	istioRootNamespace      string
+	ratingBands             string
+	riskAppetite            int
+	enableWebhooks          bool
+	webhookPort             int
+	webhookCertDir          string
 }
 
 func (o *options) bindFlags(fs *flag.FlagSet) {
@@ -50,6 +58,11 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.exemptSubjects, "exempt-subjects", formatSubjects(controls.DefaultExemptSubjects),
 		"Comma-separated subjects ACC-03 never flags, as Kind:name or ServiceAccount:namespace:name (* matches any name). The operator's own ServiceAccount (from $OPERATOR_NAMESPACE and $OPERATOR_SERVICE_ACCOUNT) is added.")
 	fs.StringVar(&o.istioRootNamespace, "istio-root-namespace", controls.DefaultIstioRootNamespace, "Namespace of Istio's mesh-wide PeerAuthentication.")
+	fs.StringVar(&o.ratingBands, "rating-bands", riskmatrix.NPSA.String(), "Risk rating bands of the 5x5 matrix, as Rating=min-max for Low, Moderate, High and Extreme; they must cover scores 1-25 without overlap.")
+	fs.IntVar(&o.riskAppetite, "risk-appetite", ismswebhook.DefaultAppetite, "Highest risk score (1-25) that may be tolerated; admission refuses Tolerate above it.")
+	fs.BoolVar(&o.enableWebhooks, "enable-webhooks", true, "Serve the Risk admission webhook (appetite and who accepted); off when running outside the cluster.")
+	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
+	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory holding the webhook server's tls.crt and tls.key; defaults to controller-runtime's (/tmp/k8s-webhook-server/serving-certs).")
 }
 
 // parseSubjects reads a comma-separated list of Kind:name and ServiceAccount:namespace:name.
@@ -101,7 +114,14 @@ func (o options) config() (controllers.Config, error) {
 	if ns, sa := os.Getenv("OPERATOR_NAMESPACE"), os.Getenv("OPERATOR_SERVICE_ACCOUNT"); ns != "" && sa != "" {
 		exempt = append(exempt, isms.Subject{Kind: "ServiceAccount", Namespace: ns, Name: sa})
 	}
-	return controllers.Config{ExemptSubjects: exempt, IstioRootNamespace: o.istioRootNamespace, DiscoveryInterval: discoveryInterval}, nil
+	matrix, err := riskmatrix.Parse(o.ratingBands)
+	if err != nil {
+		return controllers.Config{}, fmt.Errorf("--rating-bands: %w", err)
+	}
+	if o.riskAppetite < 1 || o.riskAppetite > 25 {
+		return controllers.Config{}, fmt.Errorf("--risk-appetite must be a score from 1 to 25, got %d", o.riskAppetite)
+	}
+	return controllers.Config{ExemptSubjects: exempt, IstioRootNamespace: o.istioRootNamespace, DiscoveryInterval: discoveryInterval, Matrix: matrix}, nil
 }
 
 func main() {
@@ -149,6 +169,7 @@ func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Ma
 		LeaderElectionID:              leaderElectionID,
 		LeaderElectionNamespace:       opts.leaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
+		WebhookServer:                 webhook.NewServer(webhook.Options{Port: opts.webhookPort, CertDir: opts.webhookCertDir}),
 	})
 	if err != nil {
 		return nil, err
@@ -158,6 +179,11 @@ func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Ma
 	}
 	if err := controllers.Setup(ctx, mgr, config); err != nil {
 		return nil, err
+	}
+	if opts.enableWebhooks {
+		if err := (&ismswebhook.RiskAdmission{Appetite: int32(opts.riskAppetite)}).SetupWithManager(mgr); err != nil {
+			return nil, err
+		}
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, err

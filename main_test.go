@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -25,6 +26,19 @@ var env *testenv.Env
 
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(m, testenv.Options{}, &env))
+}
+
+// defaultOptions returns the options the flags give by default, without webhooks (their
+// certificates exist only in a cluster).
+func defaultOptions(t *testing.T, args ...string) options {
+	t.Helper()
+	var opts options
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	opts.bindFlags(fs)
+	if err := fs.Parse(append([]string{"--enable-webhooks=false"}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	return opts
 }
 
 // freeAddr returns a loopback address with a port nothing listens on.
@@ -61,12 +75,9 @@ func get(t *testing.T, url string) string {
 
 func TestManagerServesProbesMetricsAndElectsALeader(t *testing.T) {
 	ns := env.Namespace(t)
-	opts := options{
-		metricsAddr:             freeAddr(t),
-		probeAddr:               freeAddr(t),
-		leaderElect:             true,
-		leaderElectionNamespace: ns,
-	}
+	opts := defaultOptions(t)
+	opts.metricsAddr, opts.probeAddr = freeAddr(t), freeAddr(t)
+	opts.leaderElect, opts.leaderElectionNamespace = true, ns
 	mgr, err := newManager(context.Background(), env.Config, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +118,9 @@ func TestManagerRefusesAClusterWithoutTheCRDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer bare.Stop()
-	_, err = newManager(context.Background(), bare.Config, options{metricsAddr: "0", probeAddr: "0"})
+	opts := defaultOptions(t)
+	opts.metricsAddr, opts.probeAddr = "0", "0"
+	_, err = newManager(context.Background(), bare.Config, opts)
 	if err == nil || !strings.Contains(err.Error(), "CRDs are not installed") || !strings.Contains(err.Error(), "make install") {
 		t.Fatalf("newManager on a cluster without the CRDs: got %v, want an error that names the remedy", err)
 	}
@@ -131,8 +144,8 @@ func TestKustomizeConfigAppliesToARealAPIServer(t *testing.T) {
 }
 
 // TestClusterRoleIsReadOnlyAndNeverTouchesSecrets checks the ClusterRole generated from
-// the RBAC markers: no verb on Secrets, no wildcards, and writes only to the operator's
-// own kinds' status and to Events.
+// the RBAC markers: no verb on Secrets, no wildcards, writes only to the operator's own
+// kinds and to Events, and no deletion at all (the register is its own audit trail).
 func TestClusterRoleIsReadOnlyAndNeverTouchesSecrets(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("config", "rbac", "role.yaml"))
 	if err != nil {
@@ -151,12 +164,32 @@ func TestClusterRoleIsReadOnlyAndNeverTouchesSecrets(t *testing.T) {
 			if resource == "secrets" || strings.Contains(resource, "*") {
 				t.Errorf("rule %+v grants %q", rule, resource)
 			}
-			writable := resource == "events" || (slices.Equal(rule.APIGroups, []string{"isms.nhs.uk"}) && strings.HasSuffix(resource, "/status"))
+			writable := resource == "events" || slices.Equal(rule.APIGroups, []string{"isms.nhs.uk"})
 			for _, verb := range rule.Verbs {
-				if verb == "*" || (!writable && !slices.Contains(readOnly, verb)) {
-					t.Errorf("rule %+v grants %q on %q; only reads are allowed outside the operator's status and Events", rule, verb, resource)
+				if verb == "*" || verb == "delete" || verb == "deletecollection" || (!writable && !slices.Contains(readOnly, verb)) {
+					t.Errorf("rule %+v grants %q on %q; only reads are allowed outside the operator's own kinds and Events, and no deletes", rule, verb, resource)
 				}
 			}
 		}
+	}
+}
+
+func TestBadFlagsAreRefusedNamingTheFlag(t *testing.T) {
+	cases := map[string]struct {
+		args []string
+		want string
+	}{
+		"bands with a gap":       {[]string{"--rating-bands=Low=1-3,Moderate=5-6,High=8-12,Extreme=15-25"}, "--rating-bands: no band rates score 4"},
+		"appetite above 25":      {[]string{"--risk-appetite=30"}, "--risk-appetite must be a score from 1 to 25"},
+		"exempt subject unknown": {[]string{"--exempt-subjects=Robot:r2d2"}, "kind must be User, Group or ServiceAccount"},
+		"service account no ns":  {[]string{"--exempt-subjects=ServiceAccount:ops"}, "want ServiceAccount:namespace:name"},
+	}
+	for name, tc := range cases {
+		if _, err := defaultOptions(t, tc.args...).config(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: config() = %v, want an error containing %q", name, err, tc.want)
+		}
+	}
+	if _, err := defaultOptions(t).config(); err != nil {
+		t.Errorf("the default flags are refused: %v", err)
 	}
 }

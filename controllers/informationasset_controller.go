@@ -13,16 +13,24 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/evidence"
+	"github.com/isms-operator/isms-operator/internal/register"
+	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 )
 
+// registerFinalizer holds an asset until its open risks are resolved with reason
+// AssetRemoved, so a deletion cannot leave them open (risk.md).
+const registerFinalizer = "isms.nhs.uk/risk-register"
+
 // The asset reconciler reads, and only reads, everything the controls look at. It never
-// reads Secrets: ACC-03 works from pod specs and RBAC objects.
+// reads Secrets: ACC-03 works from pod specs and RBAC objects. It writes the status of
+// assets and Risks, creates Risks, and patches its finalizer onto assets.
 //
 // +kubebuilder:rbac:groups="",resources=namespaces;pods;persistentvolumeclaims;persistentvolumes;services;serviceaccounts,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get;list;watch
@@ -31,46 +39,53 @@ import (
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses;networkpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings;clusterroles;clusterrolebindings,verbs=get;list;watch
 // +kubebuilder:rbac:groups=security.istio.io,resources=peerauthentications,verbs=get;list;watch
+// +kubebuilder:rbac:groups=isms.nhs.uk,resources=informationassets,verbs=patch
+// +kubebuilder:rbac:groups=isms.nhs.uk,resources=risks,verbs=create
 
 // InformationAssetReconciler evaluates each InformationAsset's controls against the
-// workloads that hold it and writes the result to its status.
+// workloads that hold it, keeps its Risks in the register, and writes its status.
 type InformationAssetReconciler struct {
 	client.Client
 	// Gatherer reads an asset's evidence from the cache.
 	Gatherer *evidence.Gatherer
-	// Recorder emits Events when a control starts or stops failing.
+	// Matrix scores and rates Risks.
+	Matrix riskmatrix.Matrix
+	// Recorder emits Events when a control starts or stops failing and when a Risk changes state.
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
 
-// Reconcile gathers the asset's evidence, evaluates the catalogue, and writes status once,
-// only when it changed.
+// Reconcile gathers the asset's evidence, evaluates the catalogue, brings its Risks up to
+// date, and writes the asset's status once, only when it changed.
 func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	asset := &isms.InformationAsset{}
 	if err := r.Get(ctx, req.NamespacedName, asset); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if !asset.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
-	}
 	now := r.now()
+	if !asset.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, asset, now)
+	}
+	if err := r.addFinalizer(ctx, asset); err != nil {
+		return ctrl.Result{}, err
+	}
 
 	ev, err := r.Gatherer.Gather(ctx, asset, now)
 	if invalid := (evidence.InvalidSelectorError{}); errors.As(err, &invalid) {
-		status := *asset.Status.DeepCopy()
-		meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionFalse,
-			Reason: isms.ReasonEvaluationFailed, Message: invalid.Error() + "; fix the selector", ObservedGeneration: asset.Generation})
-		status.ObservedGeneration = asset.Generation
-		return ctrl.Result{}, errors.Join(r.patchStatus(ctx, asset, status, now), reconcile.TerminalError(err))
+		return ctrl.Result{}, errors.Join(r.patchStatus(ctx, asset, invalidSelectorStatus(asset, invalid), now), reconcile.TerminalError(err))
 	}
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-
 	eval := controls.Evaluate(ev)
+
+	risks, err := r.syncRisks(ctx, asset, observation(asset, ev, eval, now))
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	previous := asset.Status.Findings
-	if err := r.patchStatus(ctx, asset, assetStatus(asset, ev.Workloads, eval), now); err != nil {
+	if err := r.patchStatus(ctx, asset, assetStatus(asset, ev.Workloads, eval, risks), now); err != nil {
 		return ctrl.Result{}, err
 	}
 	r.recordTransitions(asset, previous, eval.Results)
@@ -82,6 +97,102 @@ func (r *InformationAssetReconciler) now() time.Time {
 		return r.Now()
 	}
 	return time.Now()
+}
+
+func (r *InformationAssetReconciler) addFinalizer(ctx context.Context, asset *isms.InformationAsset) error {
+	patch := client.MergeFrom(asset.DeepCopy())
+	if !controllerutil.AddFinalizer(asset, registerFinalizer) {
+		return nil
+	}
+	return r.Patch(ctx, asset, patch)
+}
+
+// finalize resolves the deleted asset's open Detected risks (reason AssetRemoved), keeping
+// them as history, and then lets the asset go.
+func (r *InformationAssetReconciler) finalize(ctx context.Context, asset *isms.InformationAsset, now time.Time) error {
+	if !controllerutil.ContainsFinalizer(asset, registerFinalizer) {
+		return nil
+	}
+	if _, err := r.syncRisks(ctx, asset, register.Observation{Asset: asset, Removed: true, Now: now}); err != nil {
+		return err
+	}
+	patch := client.MergeFrom(asset.DeepCopy())
+	controllerutil.RemoveFinalizer(asset, registerFinalizer)
+	return r.Patch(ctx, asset, patch)
+}
+
+// observation is what the register needs of an evaluation: the findings of each failing
+// Required control, and whether each failure is reachable from outside the cluster.
+func observation(asset *isms.InformationAsset, ev *controls.Evidence, eval controls.Evaluation, now time.Time) register.Observation {
+	obs := register.Observation{Asset: asset, Now: now, Failing: map[isms.ControlID][]isms.Finding{}, Exposed: map[isms.ControlID]bool{}}
+	for _, result := range eval.Results {
+		if result.Level != isms.LevelRequired || result.Status != controls.StatusFail {
+			continue
+		}
+		var findings []isms.Finding
+		for _, f := range result.Findings {
+			if f.Level == isms.LevelRequired {
+				findings = append(findings, f)
+			}
+		}
+		obs.Failing[result.Control] = findings
+		obs.Exposed[result.Control] = controls.Exposed(ev, findings)
+	}
+	return obs
+}
+
+// syncRisks applies the register's decisions for the observation and returns the asset's
+// risks as they now stand.
+func (r *InformationAssetReconciler) syncRisks(ctx context.Context, asset *isms.InformationAsset, obs register.Observation) ([]isms.Risk, error) {
+	var list isms.RiskList
+	if err := r.List(ctx, &list, client.InNamespace(asset.Namespace), client.MatchingFields{indexRiskAsset: asset.Name}); err != nil {
+		return nil, fmt.Errorf("listing the risks of InformationAsset %s/%s: %w", asset.Namespace, asset.Name, err)
+	}
+	risks := list.Items
+	for _, decision := range register.Decide(obs, risks, r.Matrix) {
+		risk, err := r.apply(ctx, decision)
+		if err != nil {
+			return nil, err
+		}
+		if i := indexOf(risks, risk.Name); i >= 0 {
+			risks[i] = *risk
+		} else {
+			risks = append(risks, *risk)
+		}
+	}
+	return risks, nil
+}
+
+func indexOf(risks []isms.Risk, name string) int {
+	for i := range risks {
+		if risks[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// apply writes one decision: a new Risk (then its status, which creation ignores), or an
+// existing Risk's status. The update carries the resourceVersion the decision was made
+// from, so a concurrent writer's change is never overwritten: the conflict retries with
+// the fresh Risk.
+func (r *InformationAssetReconciler) apply(ctx context.Context, decision register.Decision) (*isms.Risk, error) {
+	risk := decision.Risk
+	if decision.Action == register.Create {
+		status := risk.Status
+		if err := r.Create(ctx, risk); err != nil {
+			// AlreadyExists means another replica or an earlier attempt made it: the
+			// retry finds it in the cache and brings it up to date.
+			return nil, fmt.Errorf("creating risk %s/%s: %w", risk.Namespace, risk.Name, err)
+		}
+		risk.Status = status
+	}
+	if err := r.Status().Update(ctx, risk); err != nil {
+		return nil, fmt.Errorf("writing the status of risk %s/%s: %w", risk.Namespace, risk.Name, err)
+	}
+	recordRiskTransition(r.Recorder, decision.Previous, risk)
+	log.FromContext(ctx).Info("Updated the risk register", "risk", risk.Name, "action", decision.Action, "state", risk.Status.State)
+	return risk, nil
 }
 
 // patchStatus writes status when it differs from the asset's, stamping lastEvaluated.
@@ -97,6 +208,15 @@ func (r *InformationAssetReconciler) patchStatus(ctx context.Context, asset *ism
 	}
 	log.FromContext(ctx).V(1).Info("Updated the asset's status", "compliance", status.Compliance)
 	return nil
+}
+
+// invalidSelectorStatus marks the asset not Ready: its selector cannot select anything.
+func invalidSelectorStatus(asset *isms.InformationAsset, err error) isms.InformationAssetStatus {
+	status := *asset.Status.DeepCopy()
+	status.ObservedGeneration = asset.Generation
+	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionFalse,
+		Reason: isms.ReasonEvaluationFailed, Message: err.Error() + "; fix the selector", ObservedGeneration: asset.Generation})
+	return status
 }
 
 // recordTransitions emits a Warning Event for each control that started failing and a

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -22,16 +23,22 @@ const (
 // assetStatus computes an asset's status from an evaluation. It starts from the current
 // status so that lastEvaluated, risks and each condition's lastTransitionTime stay as they
 // are unless something changed; the caller stamps lastEvaluated when the result differs.
-func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, eval controls.Evaluation) isms.InformationAssetStatus {
+func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, eval controls.Evaluation, risks []isms.Risk) isms.InformationAssetStatus {
 	status := isms.InformationAssetStatus{
 		ObservedGeneration: asset.Generation,
 		LastEvaluated:      asset.Status.LastEvaluated,
-		Risks:              asset.Status.Risks,
+		Risks:              riskSummary(risks),
 		Workloads:          workloadSummary(workloads),
 		Conditions:         append([]metav1.Condition(nil), asset.Status.Conditions...),
 	}
+	acceptedControls := map[isms.ControlID]bool{}
+	for _, risk := range risks {
+		if risk.Spec.Source == isms.SourceDetected && risk.Status.State == isms.StateAccepted {
+			acceptedControls[risk.Spec.Control] = true
+		}
+	}
 	summary := isms.ComplianceSummary{}
-	var failing, recommendedFailing, notYet []string
+	var failing, accepted, recommendedFailing, notYet []string
 	for _, r := range eval.Results {
 		status.Findings = append(status.Findings, r.Findings...)
 		switch {
@@ -41,11 +48,15 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 			}
 		case r.Level == isms.LevelRequired:
 			summary.Required++
-			if r.Status == controls.StatusFail {
+			switch {
+			case r.Status != controls.StatusFail:
+				summary.Passing++
+			case acceptedControls[r.Control]:
+				summary.Accepted++
+				accepted = append(accepted, string(r.Control))
+			default:
 				summary.Failing++
 				failing = append(failing, string(r.Control))
-			} else {
-				summary.Passing++
 			}
 		case r.Status == controls.StatusFail:
 			recommendedFailing = append(recommendedFailing, string(r.Control))
@@ -64,10 +75,36 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 	for _, family := range controls.Families {
 		set(familyCondition(family, eval.Results))
 	}
-	set(compliantCondition(failing, recommendedFailing))
+	set(compliantCondition(failing, accepted, recommendedFailing))
 	set(metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionTrue, Reason: isms.ReasonEvaluated,
 		Message: readyMessage(notYet)})
 	return status
+}
+
+// maxRiskNames bounds the risk names an asset's status lists.
+const maxRiskNames = 32
+
+// riskSummary counts the asset's Open and Accepted risks, Detected or Declared.
+func riskSummary(risks []isms.Risk) *isms.RiskSummary {
+	summary := &isms.RiskSummary{}
+	var names []string
+	for _, risk := range risks {
+		switch risk.Status.State {
+		case isms.StateOpen:
+			summary.Open++
+		case isms.StateAccepted:
+			summary.Accepted++
+		default:
+			continue
+		}
+		names = append(names, risk.Name)
+	}
+	slices.Sort(names)
+	if len(names) > maxRiskNames {
+		names = names[:maxRiskNames]
+	}
+	summary.Names = names
+	return summary
 }
 
 func workloadSummary(workloads []controls.Workload) *isms.WorkloadSummary {
@@ -167,12 +204,18 @@ func ids(results []controls.Result) string {
 	return strings.Join(names, ", ")
 }
 
-func compliantCondition(failing, recommendedFailing []string) metav1.Condition {
+// compliantCondition: False while a Required control fails with no accepted Risk; an
+// accepted failure is the organisation's recorded decision (CoP glossary "Risk
+// Acceptance") and does not count against compliance.
+func compliantCondition(failing, accepted, recommendedFailing []string) metav1.Condition {
 	c := metav1.Condition{Type: isms.ConditionCompliant}
 	switch {
 	case len(failing) > 0:
 		c.Status, c.Reason = metav1.ConditionFalse, isms.ReasonControlsFailing
 		c.Message = fmt.Sprintf("%d required control%s failing: %s.", len(failing), plural(len(failing)), strings.Join(failing, ", "))
+	case len(accepted) > 0:
+		c.Status, c.Reason = metav1.ConditionTrue, isms.ReasonFailureAccepted
+		c.Message = fmt.Sprintf("Every evaluated required control passes, or fails under an accepted risk: %s.", strings.Join(accepted, ", "))
 	case len(recommendedFailing) > 0:
 		c.Status, c.Reason = metav1.ConditionTrue, isms.ReasonRecommendedControlsFailing
 		c.Message = fmt.Sprintf("Every evaluated required control passes; recommended control%s failing: %s.", plural(len(recommendedFailing)), strings.Join(recommendedFailing, ", "))

@@ -79,7 +79,7 @@ func TestAssetStatus(t *testing.T) {
 	workloads := []controls.Workload{{Kind: "Deployment", Name: "api"}, {Kind: "StatefulSet", Name: "db"}}
 	eval := controls.Evaluation{Results: []controls.Result{encFail, tlsPass, meshFail, backupNot, netAdvised, reviewFail}}
 
-	got := assetStatus(asset, workloads, eval)
+	got := assetStatus(asset, workloads, eval, nil)
 
 	if diff := cmp.Diff(&isms.ComplianceSummary{Required: 4, Passing: 2, Failing: 2}, got.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
@@ -112,10 +112,10 @@ func TestAssetStatus(t *testing.T) {
 func TestAssetStatusIsStableWhenNothingChanged(t *testing.T) {
 	asset := &isms.InformationAsset{ObjectMeta: metav1.ObjectMeta{Name: "a", Generation: 1}}
 	eval := controls.Evaluation{Results: []controls.Result{encFail, tlsPass}}
-	first := assetStatus(asset, nil, eval)
+	first := assetStatus(asset, nil, eval, nil)
 	asset.Status = first
 	// Condition times are kept when nothing changed, so the second pass equals the first.
-	if diff := cmp.Diff(first, assetStatus(asset, nil, eval)); diff != "" {
+	if diff := cmp.Diff(first, assetStatus(asset, nil, eval, nil)); diff != "" {
 		t.Errorf("a second evaluation of the same results changed the status (-first +second):\n%s", diff)
 	}
 }
@@ -128,7 +128,7 @@ func TestAssetStatusBoundsFindingsAndWorkloads(t *testing.T) {
 		workloads = append(workloads, controls.Workload{Kind: "Deployment", Name: strings.Repeat("d", i+1)})
 	}
 	eval := controls.Evaluation{Results: []controls.Result{result(isms.ControlPodSecurity, isms.ConditionAccessControlled, isms.LevelRequired, controls.StatusFail, findings...)}}
-	got := assetStatus(&isms.InformationAsset{}, workloads, eval)
+	got := assetStatus(&isms.InformationAsset{}, workloads, eval, nil)
 	if len(got.Findings) != maxFindings || len(got.Workloads.Names) != maxWorkloadNames || got.Workloads.Count != 100 {
 		t.Errorf("%d findings, %d workload names, count %d: want %d, %d, 100", len(got.Findings), len(got.Workloads.Names), got.Workloads.Count, maxFindings, maxWorkloadNames)
 	}

@@ -37,6 +37,8 @@ const (
 	indexClusterRole = "isms.clusterRole"
 	// defaultClassKey stands for the default StorageClass in indexStorageClass.
 	defaultClassKey = "<default>"
+	// indexRiskAsset indexes Risks by the asset they name.
+	indexRiskAsset = "isms.riskAsset"
 )
 
 // SetupWithManager registers the field indexes and the watches: the asset itself, and
@@ -61,7 +63,8 @@ func (r *InformationAssetReconciler) SetupWithManager(ctx context.Context, mgr c
 		Watches(&corev1.PersistentVolume{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfVolume)).
 		Watches(&storagev1.StorageClass{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfStorageClass)).
 		Watches(&rbacv1.ClusterRole{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfClusterRole)).
-		Watches(&rbacv1.ClusterRoleBinding{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfClusterRoleBinding))
+		Watches(&rbacv1.ClusterRoleBinding{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfClusterRoleBinding)).
+		Watches(&isms.Risk{}, handler.EnqueueRequestsFromMapFunc(assetOfRisk), builder.WithPredicates(riskStateOrAssetChanged))
 	return b.Build(r)
 }
 
@@ -121,6 +124,12 @@ func registerIndexes(ctx context.Context, indexer client.FieldIndexer) error {
 		}},
 		{&rbacv1.ClusterRoleBinding{}, indexClusterRole, func(o client.Object) []string {
 			return []string{o.(*rbacv1.ClusterRoleBinding).RoleRef.Name}
+		}},
+		{&isms.Risk{}, indexRiskAsset, func(o client.Object) []string {
+			if ref := o.(*isms.Risk).Spec.AssetRef; ref != nil {
+				return []string{ref.Name}
+			}
+			return nil
 		}},
 	} {
 		if err := indexer.IndexField(ctx, index.obj, index.field, index.fn); err != nil {
@@ -187,6 +196,22 @@ func (r *InformationAssetReconciler) assetsSelecting(ctx context.Context, obj cl
 	}
 	return requests
 }
+
+// assetOfRisk maps a Risk to the asset it names, whose status counts its open and
+// accepted risks (and, for Detected risks, re-creates one a person deleted).
+func assetOfRisk(_ context.Context, obj client.Object) []reconcile.Request {
+	if ref := obj.(*isms.Risk).Spec.AssetRef; ref != nil {
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: ref.Name}}}
+	}
+	return nil
+}
+
+// riskStateOrAssetChanged lets through Risk updates that change what an asset's status
+// shows of it: its state or the asset it names.
+var riskStateOrAssetChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	before, after := e.ObjectOld.(*isms.Risk), e.ObjectNew.(*isms.Risk)
+	return before.Status.State != after.Status.State || !equality.Semantic.DeepEqual(before.Spec.AssetRef, after.Spec.AssetRef)
+}}
 
 // assetsOfVolume maps a PersistentVolume to the assets of the namespace of its claim.
 func (r *InformationAssetReconciler) assetsOfVolume(ctx context.Context, obj client.Object) []reconcile.Request {

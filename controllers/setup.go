@@ -20,6 +20,7 @@ import (
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/evidence"
+	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 )
 
 // Config holds the install-time settings of the reconcilers.
@@ -31,6 +32,8 @@ type Config struct {
 	IstioRootNamespace string
 	// DiscoveryInterval is how often the operator looks for optional CRDs that are absent.
 	DiscoveryInterval time.Duration
+	// Matrix scores and rates Risks (riskmatrix.NPSA unless the trust sets its own bands).
+	Matrix riskmatrix.Matrix
 }
 
 // CacheOptions make the manager's cache lean: managedFields stripped from every object,
@@ -66,9 +69,15 @@ var peerAuthentication = schema.GroupVersionKind{Group: "security.istio.io", Ver
 // Setup registers every reconciler, and the watches of optional kinds, with mgr.
 func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	istio := &optionalWatch{gvk: peerAuthentication, mapper: mgr.GetRESTMapper(), interval: cfg.DiscoveryInterval}
+	recorder := mgr.GetEventRecorder("isms-operator")
+	risks := &RiskReconciler{Client: mgr.GetClient(), Matrix: cfg.Matrix, Recorder: recorder}
+	if err := risks.SetupWithManager(mgr); err != nil {
+		return err
+	}
 	assets := &InformationAssetReconciler{
 		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder("isms-operator"),
+		Matrix:   cfg.Matrix,
+		Recorder: recorder,
 		Gatherer: &evidence.Gatherer{
 			Reader:             mgr.GetCache(),
 			Exempt:             cfg.ExemptSubjects,

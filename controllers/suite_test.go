@@ -13,8 +13,10 @@ import (
 
 	"github.com/isms-operator/isms-operator/controllers"
 	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 	"github.com/isms-operator/isms-operator/internal/scheme"
 	"github.com/isms-operator/isms-operator/internal/testenv"
+	"github.com/isms-operator/isms-operator/internal/webhook"
 )
 
 var (
@@ -27,7 +29,7 @@ var (
 // TestMain starts the control plane and one manager, built as main.go builds it, whose
 // reconcilers every test in this package exercises in a namespace of its own.
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Run(m, testenv.Options{}, &env, startManager))
+	os.Exit(testenv.Run(m, testenv.Options{Webhooks: true}, &env, startManager))
 }
 
 func startManager(ctx context.Context, e *testenv.Env) error {
@@ -37,12 +39,16 @@ func startManager(ctx context.Context, e *testenv.Env) error {
 		Client:                 controllers.ClientOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		WebhookServer:          e.WebhookServer(),
 	})
 	if err != nil {
 		return err
 	}
-	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second}
+	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second, Matrix: riskmatrix.NPSA}
 	if err := controllers.Setup(ctx, mgr, cfg); err != nil {
+		return err
+	}
+	if err := (&webhook.RiskAdmission{Appetite: webhook.DefaultAppetite}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	go func() {

@@ -3,8 +3,8 @@ package v1alpha1
 // Condition types. Every kind has Ready, the kstatus-friendly summary; the others are
 // specific. All have positive polarity (True is good) except where noted.
 const (
-	// ConditionReady summarises the object: True when the operator evaluated its latest
-	// generation and found nothing that needs a person.
+	// ConditionReady summarises the object: True when the operator has processed its latest
+	// generation (the specific conditions say what it found).
 	ConditionReady = "Ready"
 
 	// ConditionCompliant (InformationAsset): True when every Required control passes or its
@@ -30,6 +30,9 @@ const (
 	ConditionAcceptanceExpired = "AcceptanceExpired"
 	// ConditionActionsOverdue (Risk, negative polarity): True when an action is past due and not done.
 	ConditionActionsOverdue = "ActionsOverdue"
+	// ConditionControlFailing (Detected Risk, negative polarity): True while the control the
+	// risk records fails; its transitions open, re-open and resolve the risk.
+	ConditionControlFailing = "ControlFailing"
 
 	// ConditionBackupsWithinRPO (ContinuityPlan): every covered asset's newest backup is younger than the RPO.
 	ConditionBackupsWithinRPO = "BackupsWithinRPO"
@@ -76,6 +79,12 @@ const (
 	ReasonAcceptanceExpired = "AcceptanceExpired"
 	// ReasonClosed: a person closed the Risk through spec.closure.
 	ReasonClosed = "Closed"
+	// ReasonReopened: a person removed the closure of a Risk.
+	ReasonReopened = "Reopened"
+	// ReasonAcceptanceWithdrawn: a tolerated risk's decision changed from Tolerate.
+	ReasonAcceptanceWithdrawn = "AcceptanceWithdrawn"
+	// ReasonNotApplicable: the condition does not apply in the risk's current state.
+	ReasonNotApplicable = "NotApplicable"
 	// ReasonReviewDue: the review date has passed.
 	ReasonReviewDue = "ReviewDue"
 	// ReasonReviewCurrent: the review date has not passed.

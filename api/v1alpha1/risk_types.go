@@ -248,6 +248,10 @@ type RiskStatus struct {
 	// +optional
 	ResolvedAt *metav1.Time `json:"resolvedAt,omitempty"`
 
+	// closedAt is when the risk was closed through spec.closure.
+	// +optional
+	ClosedAt *metav1.Time `json:"closedAt,omitempty"`
+
 	// occurrences counts how many times the drift has been seen, including the first.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
@@ -269,7 +273,8 @@ type RiskStatus struct {
 	// +kubebuilder:validation:MaxItems=50
 	History []HistoryEntry `json:"history,omitempty"`
 
-	// conditions: Ready, ReviewOverdue, AcceptanceExpired, ActionsOverdue.
+	// conditions: Ready, ReviewOverdue, AcceptanceExpired, ActionsOverdue, and for Detected
+	// risks ControlFailing.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

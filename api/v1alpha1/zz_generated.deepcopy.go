@@ -904,6 +904,10 @@ func (in *RiskStatus) DeepCopyInto(out *RiskStatus) {
 		in, out := &in.ResolvedAt, &out.ResolvedAt
 		*out = (*in).DeepCopy()
 	}
+	if in.ClosedAt != nil {
+		in, out := &in.ClosedAt, &out.ClosedAt
+		*out = (*in).DeepCopy()
+	}
 	if in.Evidence != nil {
 		in, out := &in.Evidence, &out.Evidence
 		*out = make([]Finding, len(*in))

@@ -18,6 +18,8 @@ type Control struct {
 	Family string
 	// Title says in a few words what passing means.
 	Title string
+	// Failure says in a few words what failing means, for the title of the Risk it raises.
+	Failure string
 	// Likelihood is the default likelihood (1-5) of a Risk raised when the control fails.
 	Likelihood int32
 	// References map the control to the standards trusts report against, each with its
@@ -53,6 +55,7 @@ var Catalogue = []Control{
 	{
 		ID: isms.ControlEncryptedVolumes, Family: isms.ConditionEncryptedAtRest, Likelihood: 2,
 		Title:        "Volumes are encrypted at rest",
+		Failure:      "volumes not encrypted at rest",
 		References:   []string{"iso27001-2022:A.8.24", "caf-3.2:B3.c", "ndg:9", "nhs-cop-2007:22-24"},
 		defaultLevel: always(isms.LevelRequired),
 		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return encryption(c).AtRest },
@@ -61,6 +64,7 @@ var Catalogue = []Control{
 	{
 		ID: isms.ControlIngressTLS, Family: isms.ConditionEncryptedInTransit, Likelihood: 4,
 		Title:        "Every Ingress host that reaches the asset is served over TLS",
+		Failure:      "Ingress hosts served without TLS",
 		References:   []string{"iso27001-2022:A.8.24", "iso27001-2022:A.8.20", "caf-3.2:B3.b", "ndg:9", "nhs-cop-2007:22-24"},
 		defaultLevel: always(isms.LevelRequired),
 		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return encryption(c).InTransit },
@@ -69,6 +73,7 @@ var Catalogue = []Control{
 	{
 		ID: isms.ControlMeshMTLS, Family: isms.ConditionEncryptedInTransit, Likelihood: 2,
 		Title:        "The asset's pods are in a mesh that refuses plaintext",
+		Failure:      "pods accept plaintext traffic",
 		References:   []string{"iso27001-2022:A.8.24", "iso27001-2022:A.8.21", "caf-3.2:B3.b", "ndg:9", "nhs-cop-2007:22-24"},
 		defaultLevel: sensitiveOr(isms.LevelRecommended, isms.LevelNotRequired),
 		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return encryption(c).MeshTLS },
@@ -77,6 +82,7 @@ var Catalogue = []Control{
 	{
 		ID: isms.ControlBackupRecent, Family: isms.ConditionBackedUp, Likelihood: 3,
 		Title:      "A complete backup of the asset is younger than its maximum age",
+		Failure:    "no recent complete backup",
 		References: []string{"iso27001-2022:A.8.13", "caf-3.2:B5.c", "caf-3.2:B3.c", "ndg:7", "nhs-cop-2007:22-24"},
 		defaultLevel: func(p profile) isms.ControlLevel {
 			if p.sensitive || p.criticality >= criticalityMedium {
@@ -90,6 +96,7 @@ var Catalogue = []Control{
 	{
 		ID: isms.ControlRestoreTested, Family: isms.ConditionBackedUp, Likelihood: 2,
 		Title:      "A restore of the asset was tested within the restore test interval",
+		Failure:    "restore not tested recently",
 		References: []string{"iso27001-2022:A.8.13", "iso27001-2022:A.5.30", "caf-3.2:B5.c", "caf-3.2:D1.c", "ndg:7", "nhs-cop-2007:24"},
 		defaultLevel: func(p profile) isms.ControlLevel {
 			if p.sensitive && p.criticality >= criticalityHigh {
@@ -103,6 +110,7 @@ var Catalogue = []Control{
 	{
 		ID: isms.ControlPodSecurity, Family: isms.ConditionAccessControlled, Likelihood: 3,
 		Title:        "Every pod template meets the Pod Security Standard asked",
+		Failure:      "pods break the Pod Security Standard",
 		References:   []string{"iso27001-2022:A.8.2", "iso27001-2022:A.8.9", "caf-3.2:B4.b", "ndg:9", "nhs-cop-2007:22-24"},
 		defaultLevel: always(isms.LevelRequired),
 		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).PodSecurity },
@@ -111,6 +119,7 @@ var Catalogue = []Control{
 	{
 		ID: isms.ControlNetworkIsolation, Family: isms.ConditionAccessControlled, Likelihood: 3,
 		Title:        "A NetworkPolicy restricts ingress to every asset pod",
+		Failure:      "pods open to unrestricted ingress",
 		References:   []string{"iso27001-2022:A.8.20", "iso27001-2022:A.8.22", "caf-3.2:B4.a", "caf-3.2:B5.b", "ndg:9", "nhs-cop-2007:22-24"},
 		defaultLevel: sensitiveOr(isms.LevelRequired, isms.LevelRecommended),
 		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).NetworkIsolation },
@@ -119,6 +128,7 @@ var Catalogue = []Control{
 	{
 		ID: isms.ControlSecretAccess, Family: isms.ConditionAccessControlled, Likelihood: 3,
 		Title:        "Only allowed subjects can read the asset's Secrets, exec into its pods or create pods beside them",
+		Failure:      "unapproved access to Secrets or pods",
 		References:   []string{"iso27001-2022:A.5.15", "iso27001-2022:A.5.18", "iso27001-2022:A.8.2", "iso27001-2022:A.8.3", "caf-3.2:B2.a", "caf-3.2:B2.c", "ndg:4", "nhs-cop-2007:22-24"},
 		defaultLevel: sensitiveOr(isms.LevelRequired, isms.LevelRecommended),
 		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).SecretAccess },
@@ -127,6 +137,7 @@ var Catalogue = []Control{
 	{
 		ID: isms.ControlServiceAccount, Family: isms.ConditionAccessControlled, Likelihood: 2,
 		Title:        "Pods use their own ServiceAccount and mount no API token they have no use for",
+		Failure:      "pods run with a shared or unneeded API identity",
 		References:   []string{"iso27001-2022:A.5.15", "iso27001-2022:A.8.2", "caf-3.2:B2.a", "ndg:4", "nhs-cop-2007:22-24"},
 		defaultLevel: sensitiveOr(isms.LevelRequired, isms.LevelRecommended),
 		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).ServiceAccount },
@@ -135,6 +146,7 @@ var Catalogue = []Control{
 	{
 		ID: isms.ControlReviewed, Family: isms.ConditionReviewed, Likelihood: 2,
 		Title:        "The owner reviewed the asset within the review interval",
+		Failure:      "asset review overdue",
 		References:   []string{"iso27001-2022:A.5.9", "iso27001-2022:A.5.12", "caf-3.2:A3.a", "caf-3.2:B3.a", "ndg:1", "nhs-cop-2007:31-33"},
 		defaultLevel: always(isms.LevelRequired),
 		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return c.Review },
@@ -143,6 +155,7 @@ var Catalogue = []Control{
 	{
 		ID: isms.ControlContinuityPlan, Family: isms.ConditionContinuityPlanned, Likelihood: 3,
 		Title:      "A High or Critical asset names a Ready ContinuityPlan that covers it",
+		Failure:    "no ready continuity plan",
 		References: []string{"iso27001-2022:A.5.29", "iso27001-2022:A.5.30", "caf-3.2:B5.a", "caf-3.2:D1.a", "caf-3.2:D1.c", "ndg:7", "nhs-cop-2007:24"},
 		defaultLevel: func(p profile) isms.ControlLevel {
 			switch {

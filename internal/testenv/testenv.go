@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/isms-operator/isms-operator/internal/scheme"
 )
@@ -41,6 +42,9 @@ type Env struct {
 type Options struct {
 	// SkipCRDs starts the control plane without the operator's CRDs.
 	SkipCRDs bool
+	// Webhooks installs the operator's admission webhooks (config/webhook), pointed at a
+	// local webhook server that WebhookServer configures.
+	Webhooks bool
 }
 
 // RepoRoot is the module's top directory, found from this file's location so tests work
@@ -58,6 +62,9 @@ func Start(opts Options) (*Env, error) {
 	env := &envtest.Environment{ErrorIfCRDPathMissing: true}
 	if !opts.SkipCRDs {
 		env.CRDDirectoryPaths = []string{filepath.Join(RepoRoot(), "config", "crd", "bases")}
+	}
+	if opts.Webhooks {
+		env.WebhookInstallOptions.Paths = []string{filepath.Join(RepoRoot(), "config", "webhook")}
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -82,6 +89,13 @@ func Start(opts Options) (*Env, error) {
 	}
 	e.kubectlPath, e.kubectlArgs = kubectl.Path, kubectl.Opts
 	return e, nil
+}
+
+// WebhookServer returns a webhook server at the address and with the certificates the
+// installed webhook configurations point at (Options.Webhooks).
+func (e *Env) WebhookServer() webhook.Server {
+	o := e.env.WebhookInstallOptions
+	return webhook.NewServer(webhook.Options{Host: o.LocalServingHost, Port: o.LocalServingPort, CertDir: o.LocalServingCertDir})
 }
 
 // Stop stops the control plane.

@@ -1,0 +1,97 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/register"
+	"github.com/isms-operator/isms-operator/internal/riskmatrix"
+)
+
+// RiskReconciler keeps every Risk's score, rating, state, history and conditions current:
+// acceptance and its expiry, closure, overdue reviews and actions. Detected risks' drift is
+// reported by the InformationAsset reconciler; both compute status with register.Status.
+type RiskReconciler struct {
+	client.Client
+	// Matrix scores and rates Risks.
+	Matrix riskmatrix.Matrix
+	// Recorder emits Events on state changes.
+	Recorder events.EventRecorder
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Reconcile writes the risk's status when it changed, and requeues at the next time
+// something falls due (a review, an action, an acceptance's expiry).
+func (r *RiskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	risk := &isms.Risk{}
+	if err := r.Get(ctx, req.NamespacedName, risk); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	now := time.Now()
+	if r.Now != nil {
+		now = r.Now()
+	}
+	status := register.Status(risk, nil, now, r.Matrix)
+	if !equality.Semantic.DeepEqual(risk.Status, status) {
+		previous := risk.Status.State
+		risk.Status = status
+		// Update carries the resourceVersion read, so a concurrent change by the asset
+		// reconciler is never overwritten: the conflict retries with the fresh Risk.
+		if err := r.Status().Update(ctx, risk); err != nil {
+			return ctrl.Result{}, fmt.Errorf("writing the status of risk %s/%s: %w", risk.Namespace, risk.Name, err)
+		}
+		recordRiskTransition(r.Recorder, previous, risk)
+	}
+	result := ctrl.Result{}
+	if next := register.RecheckAt(risk, now); !next.IsZero() {
+		result.RequeueAfter = next.Sub(now) + time.Second
+	}
+	return result, nil
+}
+
+// SetupWithManager watches Risks: spec and annotation changes (a person's decisions and
+// the webhook's record of who accepted), and state changes the asset reconciler makes.
+func (r *RiskReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).Named("risk").
+		For(&isms.Risk{}, builder.WithPredicates(predicate.Or[client.Object](
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, stateChanged))).
+		Complete(r)
+}
+
+// stateChanged lets through updates that change a Risk's state.
+var stateChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	return e.ObjectOld.(*isms.Risk).Status.State != e.ObjectNew.(*isms.Risk).Status.State
+}}
+
+// recordRiskTransition emits an Event on the Risk and on its asset when its state changed,
+// quoting the history entry the change made.
+func recordRiskTransition(recorder events.EventRecorder, previous isms.RiskState, risk *isms.Risk) {
+	st := risk.Status
+	if st.State == previous || len(st.History) == 0 {
+		return
+	}
+	entry := st.History[len(st.History)-1]
+	eventType := corev1.EventTypeNormal
+	if st.State == isms.StateOpen {
+		eventType = corev1.EventTypeWarning
+	}
+	note := fmt.Sprintf("Risk %s is %s (score %d, %s): %s", risk.Name, st.State, st.Score, st.Rating, entry.Message)
+	recorder.Eventf(risk, nil, eventType, entry.Reason, "Transition", "%s", note)
+	if ref := risk.Spec.AssetRef; ref != nil {
+		asset := &isms.InformationAsset{ObjectMeta: metav1.ObjectMeta{Namespace: risk.Namespace, Name: ref.Name}}
+		recorder.Eventf(asset, risk, eventType, entry.Reason, "Transition", "%s", note)
+	}
+}
