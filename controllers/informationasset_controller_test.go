@@ -172,16 +172,14 @@ func waitFor(t *testing.T, e *estate, conditionType string, status metav1.Condit
 	return asset
 }
 
-// finding returns the asset's finding for control, failing the test when there is none.
-func finding(t *testing.T, asset *isms.InformationAsset, control isms.ControlID) isms.Finding {
-	t.Helper()
+// finding returns the asset's Required finding for control, if it has one.
+func finding(asset *isms.InformationAsset, control isms.ControlID) (isms.Finding, bool) {
 	for _, f := range asset.Status.Findings {
 		if f.Control == control && f.Level == isms.LevelRequired {
-			return f
+			return f, true
 		}
 	}
-	t.Fatalf("no Required finding for %s in %+v", control, asset.Status.Findings)
-	return isms.Finding{}
+	return isms.Finding{}, false
 }
 
 func update[T client.Object](t *testing.T, obj T, mutate func(T)) {
@@ -322,11 +320,18 @@ func TestDriftShowsAndRecovers(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.drift(t)
-			asset := waitFor(t, e, tc.condition, metav1.ConditionFalse)
-			f := finding(t, asset, tc.control)
-			if f.Resource != tc.resource || !strings.Contains(f.Message, tc.mentions) {
-				t.Errorf("finding %+v, want resource %s and a message that mentions %q", f, tc.resource, tc.mentions)
-			}
+			// Wait for the finding itself: a drift made of several writes (a claim deleted,
+			// then created again) may show an intermediate finding first.
+			var asset *isms.InformationAsset
+			eventually(t, drift, func() error {
+				asset = e.current(t)
+				c := meta.FindStatusCondition(asset.Status.Conditions, tc.condition)
+				f, found := finding(asset, tc.control)
+				if c == nil || c.Status != metav1.ConditionFalse || !found || f.Resource != tc.resource || !strings.Contains(f.Message, tc.mentions) {
+					return fmt.Errorf("condition %+v, finding %+v; want %s False and a finding on %s that mentions %q", c, f, tc.condition, tc.resource, tc.mentions)
+				}
+				return nil
+			})
 			if c := meta.FindStatusCondition(asset.Status.Conditions, isms.ConditionCompliant); c.Status != metav1.ConditionFalse || !strings.Contains(c.Message, string(tc.control)) {
 				t.Errorf("Compliant = %+v, want False naming %s", c, tc.control)
 			}

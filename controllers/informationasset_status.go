@@ -38,14 +38,15 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 		}
 	}
 	summary := isms.ComplianceSummary{}
-	var failing, accepted, recommendedFailing, notYet []string
+	var failing, accepted, recommendedFailing, notYet, noEvidence []string
 	for _, r := range eval.Results {
 		status.Findings = append(status.Findings, r.Findings...)
 		switch {
+		case r.Status == controls.StatusNotEvaluated && r.Level == isms.LevelNotRequired:
+		case r.Status == controls.StatusNotEvaluated && r.Reason == controls.NoWorkloads:
+			noEvidence = append(noEvidence, string(r.Control))
 		case r.Status == controls.StatusNotEvaluated:
-			if r.Level != isms.LevelNotRequired {
-				notYet = append(notYet, string(r.Control))
-			}
+			notYet = append(notYet, string(r.Control))
 		case r.Level == isms.LevelRequired:
 			summary.Required++
 			switch {
@@ -75,9 +76,9 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 	for _, family := range controls.Families {
 		set(familyCondition(family, eval.Results))
 	}
-	set(compliantCondition(failing, accepted, recommendedFailing))
+	set(compliantCondition(failing, accepted, recommendedFailing, noEvidence))
 	set(metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionTrue, Reason: isms.ReasonEvaluated,
-		Message: readyMessage(notYet)})
+		Message: readyMessage(notYet, noEvidence)})
 	return status
 }
 
@@ -207,12 +208,15 @@ func ids(results []controls.Result) string {
 // compliantCondition: False while a Required control fails with no accepted Risk; an
 // accepted failure is the organisation's recorded decision (CoP glossary "Risk
 // Acceptance") and does not count against compliance.
-func compliantCondition(failing, accepted, recommendedFailing []string) metav1.Condition {
+func compliantCondition(failing, accepted, recommendedFailing, noEvidence []string) metav1.Condition {
 	c := metav1.Condition{Type: isms.ConditionCompliant}
 	switch {
 	case len(failing) > 0:
 		c.Status, c.Reason = metav1.ConditionFalse, isms.ReasonControlsFailing
 		c.Message = fmt.Sprintf("%d required control%s failing: %s.", len(failing), plural(len(failing)), strings.Join(failing, ", "))
+	case len(noEvidence) > 0:
+		c.Status, c.Reason = metav1.ConditionUnknown, isms.ReasonNotEvaluated
+		c.Message = fmt.Sprintf("No workload in the namespace matches spec.selector, so %s cannot be evaluated; check the selector against the workloads' pod template labels.", strings.Join(noEvidence, ", "))
 	case len(accepted) > 0:
 		c.Status, c.Reason = metav1.ConditionTrue, isms.ReasonFailureAccepted
 		c.Message = fmt.Sprintf("Every evaluated required control passes, or fails under an accepted risk: %s.", strings.Join(accepted, ", "))
@@ -225,11 +229,18 @@ func compliantCondition(failing, accepted, recommendedFailing []string) metav1.C
 	return c
 }
 
-func readyMessage(notYet []string) string {
-	if len(notYet) == 0 {
-		return "Every control that applies to the asset was evaluated."
+func readyMessage(notYet, noEvidence []string) string {
+	message := "The asset was evaluated."
+	if len(noEvidence) > 0 {
+		message += fmt.Sprintf(" Its selector matches no workload, so %s have no evidence.", strings.Join(noEvidence, ", "))
 	}
-	return fmt.Sprintf("The asset was evaluated; %s are not evaluated yet (backup and continuity evidence arrives in a later release).", strings.Join(notYet, ", "))
+	if len(notYet) > 0 {
+		message += fmt.Sprintf(" %s are not evaluated yet (backup and continuity evidence arrives in a later release).", strings.Join(notYet, ", "))
+	}
+	if len(noEvidence)+len(notYet) == 0 {
+		message = "Every control that applies to the asset was evaluated."
+	}
+	return message
 }
 
 func plural(n int) string {

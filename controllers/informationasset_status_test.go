@@ -150,3 +150,19 @@ func TestUntilRecheck(t *testing.T) {
 		}
 	}
 }
+
+func TestAssetWithoutWorkloadsIsNotCompliantOnNothing(t *testing.T) {
+	noEvidence := controls.Result{Control: isms.ControlEncryptedVolumes, Family: isms.ConditionEncryptedAtRest, Level: isms.LevelRequired,
+		Status: controls.StatusNotEvaluated, Reason: controls.NoWorkloads}
+	got := assetStatus(&isms.InformationAsset{}, nil, controls.Evaluation{Results: []controls.Result{noEvidence}}, nil)
+	compliant := meta.FindStatusCondition(got.Conditions, isms.ConditionCompliant)
+	if compliant.Status != metav1.ConditionUnknown || !strings.Contains(compliant.Message, "No workload") {
+		t.Errorf("Compliant = %+v, want Unknown saying no workload matches", compliant)
+	}
+	if family := meta.FindStatusCondition(got.Conditions, isms.ConditionEncryptedAtRest); family.Status != metav1.ConditionUnknown {
+		t.Errorf("EncryptedAtRest = %+v, want Unknown", family)
+	}
+	if got.Summary.Required != 0 || got.Compliance != "0/0" {
+		t.Errorf("summary %+v, compliance %s: controls with no evidence are neither passing nor failing", got.Summary, got.Compliance)
+	}
+}

@@ -33,6 +33,9 @@ type Control struct {
 	override func(*isms.ControlsSpec) isms.ControlLevel
 	// check evaluates the control; nil while the control is not evaluated yet.
 	check func(*Evidence) outcome
+	// judgesWorkloads: the control judges the asset's workloads, so with none it has no
+	// evidence either way and is not evaluated (never passed on nothing).
+	judgesWorkloads bool
 	// notEvaluated says why a control without a check is not evaluated.
 	notEvaluated string
 }
@@ -47,6 +50,10 @@ type outcome struct {
 	recheckAt time.Time
 }
 
+// NoWorkloads is the reason a control that judges workloads reports when the asset's
+// selector matches none.
+const NoWorkloads = "not evaluated: no workload in the namespace matches spec.selector, so there is no evidence either way"
+
 // notYet is the reason the backup and continuity controls report until they are evaluated.
 const notYet = "not evaluated yet: backup and continuity evidence (Velero, CSI snapshots, ContinuityPlans) arrives in a later release"
 
@@ -54,30 +61,33 @@ const notYet = "not evaluated yet: backup and continuity evidence (Velero, CSI s
 var Catalogue = []Control{
 	{
 		ID: isms.ControlEncryptedVolumes, Family: isms.ConditionEncryptedAtRest, Likelihood: 2,
-		Title:        "Volumes are encrypted at rest",
-		Failure:      "volumes not encrypted at rest",
-		References:   []string{"iso27001-2022:A.8.24", "caf-3.2:B3.c", "ndg:9", "nhs-cop-2007:22-24"},
-		defaultLevel: always(isms.LevelRequired),
-		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return encryption(c).AtRest },
-		check:        checkEncryptedVolumes,
+		Title:           "Volumes are encrypted at rest",
+		Failure:         "volumes not encrypted at rest",
+		References:      []string{"iso27001-2022:A.8.24", "caf-3.2:B3.c", "ndg:9", "nhs-cop-2007:22-24"},
+		defaultLevel:    always(isms.LevelRequired),
+		override:        func(c *isms.ControlsSpec) isms.ControlLevel { return encryption(c).AtRest },
+		check:           checkEncryptedVolumes,
+		judgesWorkloads: true,
 	},
 	{
 		ID: isms.ControlIngressTLS, Family: isms.ConditionEncryptedInTransit, Likelihood: 4,
-		Title:        "Every Ingress host that reaches the asset is served over TLS",
-		Failure:      "Ingress hosts served without TLS",
-		References:   []string{"iso27001-2022:A.8.24", "iso27001-2022:A.8.20", "caf-3.2:B3.b", "ndg:9", "nhs-cop-2007:22-24"},
-		defaultLevel: always(isms.LevelRequired),
-		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return encryption(c).InTransit },
-		check:        checkIngressTLS,
+		Title:           "Every Ingress host that reaches the asset is served over TLS",
+		Failure:         "Ingress hosts served without TLS",
+		References:      []string{"iso27001-2022:A.8.24", "iso27001-2022:A.8.20", "caf-3.2:B3.b", "ndg:9", "nhs-cop-2007:22-24"},
+		defaultLevel:    always(isms.LevelRequired),
+		override:        func(c *isms.ControlsSpec) isms.ControlLevel { return encryption(c).InTransit },
+		check:           checkIngressTLS,
+		judgesWorkloads: true,
 	},
 	{
 		ID: isms.ControlMeshMTLS, Family: isms.ConditionEncryptedInTransit, Likelihood: 2,
-		Title:        "The asset's pods are in a mesh that refuses plaintext",
-		Failure:      "pods accept plaintext traffic",
-		References:   []string{"iso27001-2022:A.8.24", "iso27001-2022:A.8.21", "caf-3.2:B3.b", "ndg:9", "nhs-cop-2007:22-24"},
-		defaultLevel: sensitiveOr(isms.LevelRecommended, isms.LevelNotRequired),
-		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return encryption(c).MeshTLS },
-		check:        checkMeshMTLS,
+		Title:           "The asset's pods are in a mesh that refuses plaintext",
+		Failure:         "pods accept plaintext traffic",
+		References:      []string{"iso27001-2022:A.8.24", "iso27001-2022:A.8.21", "caf-3.2:B3.b", "ndg:9", "nhs-cop-2007:22-24"},
+		defaultLevel:    sensitiveOr(isms.LevelRecommended, isms.LevelNotRequired),
+		override:        func(c *isms.ControlsSpec) isms.ControlLevel { return encryption(c).MeshTLS },
+		check:           checkMeshMTLS,
+		judgesWorkloads: true,
 	},
 	{
 		ID: isms.ControlBackupRecent, Family: isms.ConditionBackedUp, Likelihood: 3,
@@ -109,39 +119,43 @@ var Catalogue = []Control{
 	},
 	{
 		ID: isms.ControlPodSecurity, Family: isms.ConditionAccessControlled, Likelihood: 3,
-		Title:        "Every pod template meets the Pod Security Standard asked",
-		Failure:      "pods break the Pod Security Standard",
-		References:   []string{"iso27001-2022:A.8.2", "iso27001-2022:A.8.9", "caf-3.2:B4.b", "ndg:9", "nhs-cop-2007:22-24"},
-		defaultLevel: always(isms.LevelRequired),
-		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).PodSecurity },
-		check:        checkPodSecurity,
+		Title:           "Every pod template meets the Pod Security Standard asked",
+		Failure:         "pods break the Pod Security Standard",
+		References:      []string{"iso27001-2022:A.8.2", "iso27001-2022:A.8.9", "caf-3.2:B4.b", "ndg:9", "nhs-cop-2007:22-24"},
+		defaultLevel:    always(isms.LevelRequired),
+		override:        func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).PodSecurity },
+		check:           checkPodSecurity,
+		judgesWorkloads: true,
 	},
 	{
 		ID: isms.ControlNetworkIsolation, Family: isms.ConditionAccessControlled, Likelihood: 3,
-		Title:        "A NetworkPolicy restricts ingress to every asset pod",
-		Failure:      "pods open to unrestricted ingress",
-		References:   []string{"iso27001-2022:A.8.20", "iso27001-2022:A.8.22", "caf-3.2:B4.a", "caf-3.2:B5.b", "ndg:9", "nhs-cop-2007:22-24"},
-		defaultLevel: sensitiveOr(isms.LevelRequired, isms.LevelRecommended),
-		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).NetworkIsolation },
-		check:        checkNetworkIsolation,
+		Title:           "A NetworkPolicy restricts ingress to every asset pod",
+		Failure:         "pods open to unrestricted ingress",
+		References:      []string{"iso27001-2022:A.8.20", "iso27001-2022:A.8.22", "caf-3.2:B4.a", "caf-3.2:B5.b", "ndg:9", "nhs-cop-2007:22-24"},
+		defaultLevel:    sensitiveOr(isms.LevelRequired, isms.LevelRecommended),
+		override:        func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).NetworkIsolation },
+		check:           checkNetworkIsolation,
+		judgesWorkloads: true,
 	},
 	{
 		ID: isms.ControlSecretAccess, Family: isms.ConditionAccessControlled, Likelihood: 3,
-		Title:        "Only allowed subjects can read the asset's Secrets, exec into its pods or create pods beside them",
-		Failure:      "unapproved access to Secrets or pods",
-		References:   []string{"iso27001-2022:A.5.15", "iso27001-2022:A.5.18", "iso27001-2022:A.8.2", "iso27001-2022:A.8.3", "caf-3.2:B2.a", "caf-3.2:B2.c", "ndg:4", "nhs-cop-2007:22-24"},
-		defaultLevel: sensitiveOr(isms.LevelRequired, isms.LevelRecommended),
-		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).SecretAccess },
-		check:        checkSecretAccess,
+		Title:           "Only allowed subjects can read the asset's Secrets, exec into its pods or create pods beside them",
+		Failure:         "unapproved access to Secrets or pods",
+		References:      []string{"iso27001-2022:A.5.15", "iso27001-2022:A.5.18", "iso27001-2022:A.8.2", "iso27001-2022:A.8.3", "caf-3.2:B2.a", "caf-3.2:B2.c", "ndg:4", "nhs-cop-2007:22-24"},
+		defaultLevel:    sensitiveOr(isms.LevelRequired, isms.LevelRecommended),
+		override:        func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).SecretAccess },
+		check:           checkSecretAccess,
+		judgesWorkloads: true,
 	},
 	{
 		ID: isms.ControlServiceAccount, Family: isms.ConditionAccessControlled, Likelihood: 2,
-		Title:        "Pods use their own ServiceAccount and mount no API token they have no use for",
-		Failure:      "pods run with a shared or unneeded API identity",
-		References:   []string{"iso27001-2022:A.5.15", "iso27001-2022:A.8.2", "caf-3.2:B2.a", "ndg:4", "nhs-cop-2007:22-24"},
-		defaultLevel: sensitiveOr(isms.LevelRequired, isms.LevelRecommended),
-		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).ServiceAccount },
-		check:        checkServiceAccount,
+		Title:           "Pods use their own ServiceAccount and mount no API token they have no use for",
+		Failure:         "pods run with a shared or unneeded API identity",
+		References:      []string{"iso27001-2022:A.5.15", "iso27001-2022:A.8.2", "caf-3.2:B2.a", "ndg:4", "nhs-cop-2007:22-24"},
+		defaultLevel:    sensitiveOr(isms.LevelRequired, isms.LevelRecommended),
+		override:        func(c *isms.ControlsSpec) isms.ControlLevel { return access(c).ServiceAccount },
+		check:           checkServiceAccount,
+		judgesWorkloads: true,
 	},
 	{
 		ID: isms.ControlReviewed, Family: isms.ConditionReviewed, Likelihood: 2,

@@ -57,6 +57,8 @@ func Evaluate(e *Evidence) Evaluation {
 			result.Status, result.Reason = StatusNotEvaluated, notRequired
 		case c.check == nil:
 			result.Status, result.Reason = StatusNotEvaluated, c.notEvaluated
+		case c.judgesWorkloads && len(e.Workloads) == 0:
+			result.Status, result.Reason = StatusNotEvaluated, NoWorkloads
 		default:
 			out := c.check(e)
 			result.Status = StatusPass

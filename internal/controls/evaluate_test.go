@@ -293,3 +293,20 @@ func TestEvaluateRecheckAt(t *testing.T) {
 		})
 	}
 }
+
+func TestControlsThatJudgeWorkloadsAreNotEvaluatedWithoutAny(t *testing.T) {
+	asset := &isms.InformationAsset{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "ns", CreationTimestamp: metav1.Now()},
+		Spec: isms.InformationAssetSpec{Classification: isms.ClassificationOfficialSensitive, Criticality: isms.CriticalityLow}}
+	eval := Evaluate(&Evidence{Asset: asset, Now: time.Now()})
+	for _, r := range eval.Results {
+		c, _ := Lookup(r.Control)
+		switch {
+		case r.Level == isms.LevelNotRequired || !c.Evaluated():
+			continue
+		case c.judgesWorkloads && (r.Status != StatusNotEvaluated || r.Reason != NoWorkloads):
+			t.Errorf("%s with no workloads: %s (%s), want NotEvaluated: %s", r.Control, r.Status, r.Reason, NoWorkloads)
+		case !c.judgesWorkloads && r.Status == StatusNotEvaluated:
+			t.Errorf("%s does not judge workloads but was not evaluated: %s", r.Control, r.Reason)
+		}
+	}
+}

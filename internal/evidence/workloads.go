@@ -1,6 +1,9 @@
 package evidence
 
 import (
+	"slices"
+	"strings"
+
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -26,8 +29,9 @@ func WorkloadObjects() []client.Object {
 }
 
 // PodTemplate returns the pod template of a workload object and its kind; false for an
-// object that is not a workload, or a Pod or Job that a controller owns (its owner's
-// template is evaluated instead, so 50 replicas are one finding, not 50).
+// object that is not a workload, or a Pod or Job that a workload controller owns (its
+// owner's template is evaluated instead, so 50 replicas are one finding, not 50). Pods
+// that another controller owns (a database operator's, say) are evaluated as they are.
 func PodTemplate(obj client.Object) (string, *corev1.PodTemplateSpec, bool) {
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
@@ -39,15 +43,27 @@ func PodTemplate(obj client.Object) (string, *corev1.PodTemplateSpec, bool) {
 	case *batchv1.CronJob:
 		return "CronJob", &o.Spec.JobTemplate.Spec.Template, true
 	case *batchv1.Job:
-		if metav1.GetControllerOf(o) != nil {
+		if controlledBy(o, "CronJob") {
 			return "", nil, false
 		}
 		return "Job", &o.Spec.Template, true
 	case *corev1.Pod:
-		if metav1.GetControllerOf(o) != nil {
+		// ReplicaSets are judged through their Deployment (a ReplicaSet nobody owns is
+		// rare and not evaluated).
+		if controlledBy(o, "ReplicaSet", "StatefulSet", "DaemonSet", "Job") {
 			return "", nil, false
 		}
 		return "Pod", &corev1.PodTemplateSpec{ObjectMeta: o.ObjectMeta, Spec: o.Spec}, true
 	}
 	return "", nil, false
+}
+
+// controlledBy reports whether obj's controller is one of the built-in kinds named.
+func controlledBy(obj metav1.Object, kinds ...string) bool {
+	owner := metav1.GetControllerOf(obj)
+	if owner == nil {
+		return false
+	}
+	group, _, _ := strings.Cut(owner.APIVersion, "/")
+	return (group == "apps" || group == "batch") && slices.Contains(kinds, owner.Kind)
 }
