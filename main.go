@@ -24,8 +24,8 @@ import (
 	"github.com/isms-operator/isms-operator/controllers"
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/riskmatrix"
-	ismswebhook "github.com/isms-operator/isms-operator/internal/webhook"
 	"github.com/isms-operator/isms-operator/internal/scheme"
+	ismswebhook "github.com/isms-operator/isms-operator/internal/webhook"
 )
 
 const (

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -23,6 +24,12 @@ import (
 	"github.com/isms-operator/isms-operator/internal/register"
 	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 )
+
+// errRiskExists: a Risk the register decided to create exists already.
+var errRiskExists = errors.New("the risk exists already")
+
+// riskExistsRetry is how soon to look again after finding a Risk already created.
+const riskExistsRetry = 200 * time.Millisecond
 
 // registerFinalizer holds an asset until its open risks are resolved with reason
 // AssetRemoved, so a deletion cannot leave them open (risk.md).
@@ -81,6 +88,12 @@ func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	eval := controls.Evaluate(ev)
 
 	risks, err := r.syncRisks(ctx, asset, observation(asset, ev, eval, now))
+	if errors.Is(err, errRiskExists) {
+		// Another replica, or an earlier attempt, created it: the normal path of
+		// deterministic names. Look again once the cache holds it.
+		log.FromContext(ctx).V(1).Info("Found the risk already created; retrying from the cache", "error", err.Error())
+		return ctrl.Result{RequeueAfter: riskExistsRetry}, nil
+	}
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -180,9 +193,9 @@ func (r *InformationAssetReconciler) apply(ctx context.Context, decision registe
 	risk := decision.Risk
 	if decision.Action == register.Create {
 		status := risk.Status
-		if err := r.Create(ctx, risk); err != nil {
-			// AlreadyExists means another replica or an earlier attempt made it: the
-			// retry finds it in the cache and brings it up to date.
+		if err := r.Create(ctx, risk); apierrors.IsAlreadyExists(err) {
+			return nil, fmt.Errorf("%w: %s/%s", errRiskExists, risk.Namespace, risk.Name)
+		} else if err != nil {
 			return nil, fmt.Errorf("creating risk %s/%s: %w", risk.Namespace, risk.Name, err)
 		}
 		risk.Status = status

@@ -76,6 +76,9 @@ func Decide(obs Observation, risks []isms.Risk, m riskmatrix.Matrix) []Decision 
 		detection := &Detection{Failing: failing, Evidence: findings, AssetRemoved: obs.Removed}
 		if existing == nil {
 			risk := newRisk(obs, c)
+			// The API server gives a new object generation 1; computing the status for it
+			// now means the status written after creation is already final.
+			risk.Generation = 1
 			risk.Status = Status(risk, detection, obs.Now, m)
 			decisions = append(decisions, Decision{Action: Create, Risk: risk})
 			continue
@@ -102,6 +105,18 @@ func action(from, to isms.RiskState) Action {
 	return Update
 }
 
+// maxTitle is the longest title the API accepts.
+const maxTitle = 256
+
+// title is "<asset>: <failure>", the asset's name shortened when the whole would be too long.
+func title(asset, failure string) string {
+	suffix := ": " + failure
+	if len(asset)+len(suffix) > maxTitle {
+		asset = truncate(asset, maxTitle-len(suffix))
+	}
+	return asset + suffix
+}
+
 // newRisk is the Risk raised when control first fails for the asset. Its likelihood and
 // consequence are set once, here: people may re-assess them, and the operator never
 // writes a Risk's spec again.
@@ -114,7 +129,7 @@ func newRisk(obs Observation, c controls.Control) *isms.Risk {
 			Labels:    map[string]string{LabelAsset: asset.Name, LabelControl: strings.ToLower(string(c.ID))},
 		},
 		Spec: isms.RiskSpec{
-			Title: fmt.Sprintf("%s: %s", asset.Name, c.Failure),
+			Title: title(asset.Name, c.Failure),
 			Description: fmt.Sprintf("Raised by isms-operator: the Required control %s (%s) fails for InformationAsset %s. "+
 				"status.evidence lists what fails. References: %s.", c.ID, c.Title, asset.Name, strings.Join(c.References, ", ")),
 			Source:      isms.SourceDetected,

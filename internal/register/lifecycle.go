@@ -3,6 +3,7 @@ package register
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,7 +24,9 @@ const (
 	MaxHistory = 50
 	// maxEvidence bounds the findings a Risk quotes.
 	maxEvidence = 16
-	day         = 24 * time.Hour
+	// maxMessage is the longest history message the API accepts.
+	maxMessage = 1024
+	day        = 24 * time.Hour
 )
 
 // Detection is what the asset controller observed of a Detected risk's control.
@@ -60,7 +63,7 @@ func Status(risk *isms.Risk, d *Detection, now time.Time, m riskmatrix.Matrix) i
 			st.ClosedAt = &metav1.Time{Time: now}
 		}
 		st.History = append(st.History, isms.HistoryEntry{At: metav1.Time{Time: now}, State: state, Reason: reason,
-			Message: transitionMessage(risk, &st, state, reason)})
+			Message: truncate(transitionMessage(risk, &st, state, reason), maxMessage)})
 		if len(st.History) > MaxHistory {
 			st.History = st.History[len(st.History)-MaxHistory:]
 		}
@@ -108,10 +111,10 @@ func observeDrift(st *isms.RiskStatus, d *Detection, now time.Time) string {
 		if len(d.Evidence) > 0 {
 			c.Message += fmt.Sprintf(": %s: %s", d.Evidence[0].Resource, d.Evidence[0].Message)
 		}
+	case !failing && was != nil:
+		c = *was // the drift was already gone: keep its reason and message
 	case d.AssetRemoved:
 		c.Reason, c.Message = isms.ReasonAssetRemoved, "The asset was deleted."
-	case !failing && was != nil:
-		c = *was // unchanged: keep its reason and message
 	}
 	meta.SetStatusCondition(&st.Conditions, c)
 	return reason
@@ -199,6 +202,19 @@ func transitionMessage(risk *isms.Risk, st *isms.RiskStatus, state isms.RiskStat
 	return fmt.Sprintf("The risk is %s.", state)
 }
 
+// truncate shortens s to at most n bytes, ending with an ellipsis, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ellipsis = "…"
+	cut := n - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
+}
+
 // acceptedBy is who made the Tolerate decision, as the admission webhook recorded it.
 func acceptedBy(risk *isms.Risk) *isms.AcceptedBy {
 	username := risk.Annotations[AnnotationAcceptedBy]
@@ -228,10 +244,13 @@ func ReviewInterval(risk *isms.Risk, rating isms.Rating) time.Duration {
 
 // reviewDue is when the risk's next review is due: an interval after the last review, or
 // after the risk was recorded.
-func reviewDue(risk *isms.Risk, rating isms.Rating) time.Time {
+func reviewDue(risk *isms.Risk, rating isms.Rating, now time.Time) time.Time {
 	last := risk.CreationTimestamp.Time
-	if r := risk.Spec.Review; r != nil && r.LastReviewed != nil {
-		last = r.LastReviewed.Time
+	switch {
+	case risk.Spec.Review != nil && risk.Spec.Review.LastReviewed != nil:
+		last = risk.Spec.Review.LastReviewed.Time
+	case last.IsZero(): // a Risk being created is recorded now
+		last = now
 	}
 	return last.Add(ReviewInterval(risk, rating))
 }
@@ -254,7 +273,7 @@ func setConditions(risk *isms.Risk, st *isms.RiskStatus, now time.Time) {
 
 	if !live(st.State) {
 		notApplicable(isms.ConditionReviewOverdue)
-	} else if due := reviewDue(risk, st.Rating); now.Before(due) {
+	} else if due := reviewDue(risk, st.Rating, now); now.Before(due) {
 		set(metav1.Condition{Type: isms.ConditionReviewOverdue, Status: metav1.ConditionFalse, Reason: isms.ReasonReviewCurrent,
 			Message: fmt.Sprintf("The next review is due by %s.", due.UTC().Format(time.DateOnly))})
 	} else {
@@ -262,7 +281,9 @@ func setConditions(risk *isms.Risk, st *isms.RiskStatus, now time.Time) {
 			Message: fmt.Sprintf("The review was due by %s; record it by setting spec.review.lastReviewed.", due.UTC().Format(time.DateOnly))})
 	}
 
-	if t := risk.Spec.Treatment; t == nil || t.Decision != isms.DecisionTolerate || t.Acceptance == nil {
+	if t := risk.Spec.Treatment; !live(st.State) {
+		notApplicable(isms.ConditionAcceptanceExpired)
+	} else if t == nil || t.Decision != isms.DecisionTolerate || t.Acceptance == nil {
 		set(metav1.Condition{Type: isms.ConditionAcceptanceExpired, Status: metav1.ConditionFalse, Reason: isms.ReasonNotApplicable,
 			Message: "The risk is not tolerated."})
 	} else if expires := t.Acceptance.Expires.Time; now.Before(expires) {
@@ -313,7 +334,7 @@ func RecheckAt(risk *isms.Risk, now time.Time) time.Time {
 		}
 	}
 	if live(risk.Status.State) {
-		consider(reviewDue(risk, risk.Status.Rating))
+		consider(reviewDue(risk, risk.Status.Rating, now))
 		if t := risk.Spec.Treatment; t != nil {
 			for _, a := range t.Actions {
 				if !a.Done && a.Due != nil {
@@ -322,7 +343,7 @@ func RecheckAt(risk *isms.Risk, now time.Time) time.Time {
 			}
 		}
 	}
-	if t := risk.Spec.Treatment; t != nil && t.Decision == isms.DecisionTolerate && t.Acceptance != nil {
+	if t := risk.Spec.Treatment; live(risk.Status.State) && t != nil && t.Decision == isms.DecisionTolerate && t.Acceptance != nil {
 		consider(t.Acceptance.Expires.Time)
 	}
 	return next

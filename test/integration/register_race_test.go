@@ -1,0 +1,164 @@
+// Package integration holds tests that run several operator managers against one control
+// plane: restarts and replicas racing without leader election must never duplicate a Risk
+// or a transition in its history.
+package integration
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/controllers"
+	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/riskmatrix"
+	"github.com/isms-operator/isms-operator/internal/scheme"
+	"github.com/isms-operator/isms-operator/internal/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	os.Exit(testenv.Run(m, testenv.Options{}, &env))
+}
+
+// startManager runs a manager built as main.go builds it, without leader election, until
+// the returned function stops it.
+func startManager(t *testing.T) (stop func()) {
+	t.Helper()
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme: scheme.New(), Cache: controllers.CacheOptions(), Client: controllers.ClientOptions(),
+		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		// Controller names must be unique within a process; these managers share one.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Minute, Matrix: riskmatrix.NPSA}
+	if err := controllers.Setup(ctx, mgr, cfg); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- mgr.Start(ctx) }()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("manager stopped with an error: %v", err)
+			}
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// drifting creates, in a new namespace, an asset whose only workload runs privileged
+// (ACC-01 fails) or not, and returns the namespace and the Deployment.
+func drifting(t *testing.T) (string, *appsv1.Deployment) {
+	t.Helper()
+	ns := env.Namespace(t)
+	labels := map[string]string{"app": "staff-db"}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "staff-db"},
+		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "db", Image: "postgres:17",
+					SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}}},
+	}
+	asset := &isms.InformationAsset{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "staff-records"},
+		Spec: isms.InformationAssetSpec{Owner: isms.Person{Name: "Sam Patel"}, Classification: isms.ClassificationOfficial,
+			Criticality: isms.CriticalityMedium, Selector: metav1.LabelSelector{MatchLabels: labels}},
+	}
+	for _, obj := range []client.Object{d, asset} {
+		if err := env.Client.Create(context.Background(), obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ns, d
+}
+
+func setPrivileged(t *testing.T, d *appsv1.Deployment, on bool) {
+	t.Helper()
+	if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(d), d); err != nil {
+		t.Fatal(err)
+	}
+	d.Spec.Template.Spec.Containers[0].SecurityContext.Privileged = ptr.To(on)
+	if err := env.Client.Update(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitForHistory waits until the namespace holds exactly one Risk whose history reads
+// want (state and reason of each transition, oldest first), and returns it.
+func waitForHistory(t *testing.T, ns string, want ...string) isms.Risk {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		var risks isms.RiskList
+		if err := env.Client.List(context.Background(), &risks, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		if len(risks.Items) == 1 {
+			for _, h := range risks.Items[0].Status.History {
+				got = append(got, string(h.State)+" "+h.Reason)
+			}
+		}
+		last = fmt.Sprintf("%d risks, history %v", len(risks.Items), got)
+		if len(risks.Items) == 1 && strings.Join(got, ", ") == strings.Join(want, ", ") {
+			return risks.Items[0]
+		}
+	}
+	t.Fatalf("want exactly one risk with history %v; got %s", want, last)
+	return isms.Risk{}
+}
+
+// settle lets managers act on what they have seen, so a duplicate would have time to appear.
+func settle() { time.Sleep(2 * time.Second) }
+
+func TestRestartKeepsOneRiskAndItsHistory(t *testing.T) {
+	ns, d := drifting(t)
+	stop := startManager(t)
+	waitForHistory(t, ns, "Open DriftDetected")
+	stop()
+
+	startManager(t) // a new process finds the same Risk by its name and the drift unchanged
+	settle()
+	waitForHistory(t, ns, "Open DriftDetected")
+
+	setPrivileged(t, d, false)
+	waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected")
+}
+
+func TestReplicasRacingWithoutLeaderElectionKeepOneRisk(t *testing.T) {
+	startManager(t)
+	startManager(t)
+	ns, d := drifting(t)
+	waitForHistory(t, ns, "Open DriftDetected")
+
+	setPrivileged(t, d, false)
+	waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected")
+	setPrivileged(t, d, true)
+	settle()
+	risk := waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected", "Open DriftRecurred")
+	if risk.Status.Occurrences != 2 {
+		t.Errorf("occurrences = %d, want 2", risk.Status.Occurrences)
+	}
+}
