@@ -124,8 +124,12 @@ func newEstate(t *testing.T) *estate {
 			DataCategories:    []isms.DataCategory{isms.DataPatientIdentifiable},
 			Criticality:       isms.CriticalityHigh,
 			Selector:          metav1.LabelSelector{MatchLabels: labels},
-			ContinuityPlanRef: &isms.LocalObjectReference{Name: "epr-continuity"},
 			Review:            &isms.AssetReview{LastReviewed: &metav1.Time{Time: time.Now().Add(-24 * time.Hour)}},
+			// Backups and continuity have their own tests (continuityplan_controller_test.go).
+			Controls: &isms.ControlsSpec{
+				Backup:         &isms.BackupControls{Recency: isms.LevelNotRequired, RestoreTest: isms.LevelNotRequired},
+				ContinuityPlan: isms.LevelNotRequired,
+			},
 		},
 	}
 	create(t, e.claim, e.deployment, e.ingress, e.policy,
@@ -230,7 +234,7 @@ func TestCompliantAssetStatus(t *testing.T) {
 	for family, want := range map[string]metav1.ConditionStatus{
 		isms.ConditionEncryptedAtRest: metav1.ConditionTrue, isms.ConditionEncryptedInTransit: metav1.ConditionTrue,
 		isms.ConditionAccessControlled: metav1.ConditionTrue, isms.ConditionReviewed: metav1.ConditionTrue,
-		isms.ConditionBackedUp: metav1.ConditionUnknown, isms.ConditionContinuityPlanned: metav1.ConditionUnknown,
+		isms.ConditionBackedUp: metav1.ConditionTrue, isms.ConditionContinuityPlanned: metav1.ConditionTrue,
 		isms.ConditionReady: metav1.ConditionTrue,
 	} {
 		c := meta.FindStatusCondition(asset.Status.Conditions, family)
@@ -238,8 +242,8 @@ func TestCompliantAssetStatus(t *testing.T) {
 			t.Errorf("condition %s = %+v, want %s", family, c, want)
 		}
 	}
-	if c := meta.FindStatusCondition(asset.Status.Conditions, isms.ConditionBackedUp); c == nil || c.Reason != isms.ReasonNotEvaluated {
-		t.Errorf("BackedUp = %+v, want reason NotEvaluated until backups are evaluated", c)
+	if c := meta.FindStatusCondition(asset.Status.Conditions, isms.ConditionBackedUp); c == nil || c.Reason != isms.ReasonNotRequired {
+		t.Errorf("BackedUp = %+v, want reason NotRequired (the estate opts out of backup controls)", c)
 	}
 	// ENC-03 is Recommended for sensitive assets: no mesh is a finding, not a failure.
 	if c := meta.FindStatusCondition(asset.Status.Conditions, isms.ConditionEncryptedInTransit); c.Reason != isms.ReasonRecommendedControlsFailing {

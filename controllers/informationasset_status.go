@@ -38,15 +38,13 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 		}
 	}
 	summary := isms.ComplianceSummary{}
-	var failing, accepted, recommendedFailing, notYet, noEvidence []string
+	var failing, accepted, recommendedFailing, noEvidence []string
 	for _, r := range eval.Results {
 		status.Findings = append(status.Findings, r.Findings...)
 		switch {
 		case r.Status == controls.StatusNotEvaluated && r.Level == isms.LevelNotRequired:
-		case r.Status == controls.StatusNotEvaluated && r.Reason == controls.NoWorkloads:
-			noEvidence = append(noEvidence, string(r.Control))
 		case r.Status == controls.StatusNotEvaluated:
-			notYet = append(notYet, string(r.Control))
+			noEvidence = append(noEvidence, string(r.Control))
 		case r.Level == isms.LevelRequired:
 			summary.Required++
 			switch {
@@ -78,7 +76,7 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 	}
 	set(compliantCondition(failing, accepted, recommendedFailing, noEvidence))
 	set(metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionTrue, Reason: isms.ReasonEvaluated,
-		Message: readyMessage(notYet, noEvidence)})
+		Message: readyMessage(noEvidence)})
 	return status
 }
 
@@ -123,7 +121,7 @@ func workloadSummary(workloads []controls.Workload) *isms.WorkloadSummary {
 // fails, Unknown when one that applies is not evaluated yet, True otherwise.
 func familyCondition(family string, results []controls.Result) metav1.Condition {
 	c := metav1.Condition{Type: family}
-	var applying, failing, notYet, recommendedFailing []controls.Result
+	var applying, failing, unevaluated, recommendedFailing []controls.Result
 	for _, r := range results {
 		if r.Family != family || r.Level == isms.LevelNotRequired {
 			continue
@@ -131,7 +129,7 @@ func familyCondition(family string, results []controls.Result) metav1.Condition 
 		applying = append(applying, r)
 		switch {
 		case r.Status == controls.StatusNotEvaluated:
-			notYet = append(notYet, r)
+			unevaluated = append(unevaluated, r)
 		case r.Status == controls.StatusFail && r.Level == isms.LevelRequired:
 			failing = append(failing, r)
 		case r.Status == controls.StatusFail:
@@ -143,9 +141,9 @@ func familyCondition(family string, results []controls.Result) metav1.Condition 
 		c.Status, c.Reason, c.Message = metav1.ConditionTrue, isms.ReasonNotRequired, "No control of this family is required for the asset."
 	case len(failing) > 0:
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, isms.ReasonControlsFailing, failureMessage(failing)
-	case len(notYet) > 0:
+	case len(unevaluated) > 0:
 		c.Status, c.Reason = metav1.ConditionUnknown, isms.ReasonNotEvaluated
-		c.Message = fmt.Sprintf("%s %s.", ids(notYet), notYet[0].Reason)
+		c.Message = fmt.Sprintf("%s %s.", ids(unevaluated), unevaluated[0].Reason)
 	case len(recommendedFailing) > 0:
 		c.Status, c.Reason, c.Message = metav1.ConditionTrue, isms.ReasonRecommendedControlsFailing, failureMessage(recommendedFailing)
 	default:
@@ -229,18 +227,11 @@ func compliantCondition(failing, accepted, recommendedFailing, noEvidence []stri
 	return c
 }
 
-func readyMessage(notYet, noEvidence []string) string {
-	message := "The asset was evaluated."
+func readyMessage(noEvidence []string) string {
 	if len(noEvidence) > 0 {
-		message += fmt.Sprintf(" Its selector matches no workload, so %s have no evidence.", strings.Join(noEvidence, ", "))
+		return fmt.Sprintf("The asset was evaluated, but its selector matches no workload, so %s have no evidence.", strings.Join(noEvidence, ", "))
 	}
-	if len(notYet) > 0 {
-		message += fmt.Sprintf(" %s are not evaluated yet (backup and continuity evidence arrives in a later release).", strings.Join(notYet, ", "))
-	}
-	if len(noEvidence)+len(notYet) == 0 {
-		message = "Every control that applies to the asset was evaluated."
-	}
-	return message
+	return "Every control that applies to the asset was evaluated."
 }
 
 func plural(n int) string {

@@ -64,7 +64,8 @@ func (r *InformationAssetReconciler) SetupWithManager(ctx context.Context, mgr c
 		Watches(&storagev1.StorageClass{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfStorageClass)).
 		Watches(&rbacv1.ClusterRole{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfClusterRole)).
 		Watches(&rbacv1.ClusterRoleBinding{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfClusterRoleBinding)).
-		Watches(&isms.Risk{}, handler.EnqueueRequestsFromMapFunc(assetOfRisk), builder.WithPredicates(riskStateOrAssetChanged))
+		Watches(&isms.Risk{}, handler.EnqueueRequestsFromMapFunc(assetOfRisk), builder.WithPredicates(riskStateOrAssetChanged)).
+		Watches(&isms.ContinuityPlan{}, handler.EnqueueRequestsFromMapFunc(r.assetsInObjectNamespace), builder.WithPredicates(planReadinessChanged))
 	return b.Build(r)
 }
 

@@ -47,7 +47,7 @@ func TestIstioIsDiscoveredWhenInstalled(t *testing.T) {
 	}
 	e := newEstate(t)
 	update(t, e.asset, func(a *isms.InformationAsset) {
-		a.Spec.Controls = &isms.ControlsSpec{Encryption: &isms.EncryptionControls{MeshTLS: isms.LevelRequired}}
+		a.Spec.Controls.Encryption = &isms.EncryptionControls{MeshTLS: isms.LevelRequired}
 	})
 	update(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: e.ns}}, func(n *corev1.Namespace) {
 		n.Labels["istio-injection"] = "enabled"

@@ -3,9 +3,13 @@ package controllers
 import (
 	"cmp"
 	"context"
+	"slices"
 	"time"
 
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -13,7 +17,10 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -34,6 +41,8 @@ type Config struct {
 	DiscoveryInterval time.Duration
 	// Matrix scores and rates Risks (riskmatrix.NPSA unless the trust sets its own bands).
 	Matrix riskmatrix.Matrix
+	// Now is the reconcilers' clock; time.Now when nil.
+	Now func() time.Time
 }
 
 // CacheOptions make the manager's cache lean: managedFields stripped from every object,
@@ -63,42 +72,130 @@ var stripPod toolscache.TransformFunc = func(obj any) (any, error) {
 	return obj, nil
 }
 
-// peerAuthentication is Istio's security.istio.io/v1 PeerAuthentication.
-var peerAuthentication = schema.GroupVersionKind{Group: "security.istio.io", Version: "v1", Kind: "PeerAuthentication"}
-
-// Setup registers every reconciler, and the watches of optional kinds, with mgr.
+// Setup registers every reconciler with mgr, and the watches of optional kinds (Istio,
+// Velero, CSI snapshots), started when their CRDs are found.
 func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
-	istio := &optionalWatch{gvk: peerAuthentication, mapper: mgr.GetRESTMapper(), interval: cfg.DiscoveryInterval}
+	optional := map[schema.GroupVersionKind]*optionalWatch{}
+	for _, gvk := range evidence.OptionalKinds {
+		optional[gvk] = &optionalWatch{gvk: gvk, mapper: mgr.GetRESTMapper(), interval: cfg.DiscoveryInterval}
+	}
+	gatherer := &evidence.Gatherer{
+		Reader:             mgr.GetCache(),
+		Exempt:             cfg.ExemptSubjects,
+		IstioRootNamespace: cfg.IstioRootNamespace,
+		Installed:          func(gvk schema.GroupVersionKind) bool { return optional[gvk].Installed() },
+	}
 	recorder := mgr.GetEventRecorder("isms-operator")
-	risks := &RiskReconciler{Client: mgr.GetClient(), Matrix: cfg.Matrix, Recorder: recorder}
+
+	risks := &RiskReconciler{Client: mgr.GetClient(), Matrix: cfg.Matrix, Recorder: recorder, Now: cfg.Now}
 	if err := risks.SetupWithManager(mgr); err != nil {
 		return err
 	}
-	assets := &InformationAssetReconciler{
-		Client:   mgr.GetClient(),
-		Matrix:   cfg.Matrix,
-		Recorder: recorder,
-		Gatherer: &evidence.Gatherer{
-			Reader:             mgr.GetCache(),
-			Exempt:             cfg.ExemptSubjects,
-			IstioRootNamespace: cfg.IstioRootNamespace,
-			IstioInstalled:     istio.Installed,
-		},
-	}
-	c, err := assets.SetupWithManager(ctx, mgr)
+	assets := &InformationAssetReconciler{Client: mgr.GetClient(), Matrix: cfg.Matrix, Recorder: recorder, Gatherer: gatherer, Now: cfg.Now}
+	assetController, err := assets.SetupWithManager(ctx, mgr)
 	if err != nil {
 		return err
 	}
-	istio.watch = func() error {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(peerAuthentication)
-		return c.Watch(source.Kind[client.Object](mgr.GetCache(), u, handler.EnqueueRequestsFromMapFunc(
-			func(ctx context.Context, obj client.Object) []reconcile.Request {
-				if obj.GetNamespace() == cmp.Or(cfg.IstioRootNamespace, controls.DefaultIstioRootNamespace) {
-					return assets.assetsIn(ctx, metav1.NamespaceAll)
-				}
-				return assets.assetsIn(ctx, obj.GetNamespace())
-			})))
+	plans := &ContinuityPlanReconciler{Client: mgr.GetClient(), Recorder: recorder, Gatherer: gatherer, Now: cfg.Now}
+	planController, err := plans.SetupWithManager(ctx, mgr)
+	if err != nil {
+		return err
 	}
-	return mgr.Add(istio)
+
+	istioRoot := cmp.Or(cfg.IstioRootNamespace, controls.DefaultIstioRootNamespace)
+	for gvk, w := range optional {
+		w.watch = func() error {
+			namespaces := func(obj client.Object) []string { return affectedNamespaces(gvk, obj, istioRoot) }
+			if err := watchOptional(mgr, assetController, gvk, func(ctx context.Context, obj client.Object) []reconcile.Request {
+				return assets.assetsInNamespaces(ctx, namespaces(obj))
+			}); err != nil {
+				return err
+			}
+			if gvk == evidence.PeerAuthentication {
+				return nil // plans read backups only
+			}
+			return watchOptional(mgr, planController, gvk, func(ctx context.Context, obj client.Object) []reconcile.Request {
+				var requests []reconcile.Request
+				for _, ns := range namespaces(obj) {
+					requests = append(requests, plans.plansIn(ctx, ns)...)
+				}
+				return requests
+			})
+		}
+		if err := mgr.Add(w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// watchOptional starts a watch of an optional kind on c: typed for VolumeSnapshots (the
+// snapshotter's Go types are in the scheme), unstructured for the rest.
+func watchOptional(mgr ctrl.Manager, c controller.Controller, gvk schema.GroupVersionKind, mapFn handler.MapFunc) error {
+	var obj client.Object = &snapshotv1.VolumeSnapshot{}
+	if gvk != evidence.VolumeSnapshot {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		obj = u
+	}
+	return c.Watch(source.Kind(mgr.GetCache(), obj, handler.EnqueueRequestsFromMapFunc(mapFn), optionalPredicates(gvk)...))
+}
+
+// optionalPredicates drop the updates of optional kinds that change nothing the controls
+// read: a Schedule records every run in its status, a BackupStorageLocation its every
+// validation, but only a change of spec, or of the location's phase, matters.
+func optionalPredicates(gvk schema.GroupVersionKind) []predicate.Predicate {
+	switch gvk {
+	case evidence.VeleroSchedule:
+		return []predicate.Predicate{predicate.GenerationChangedPredicate{}}
+	case evidence.VeleroStorageLocation:
+		return []predicate.Predicate{predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, predicate.Funcs{
+			UpdateFunc: func(e event.UpdateEvent) bool {
+				phase := func(o client.Object) any {
+					v, _, _ := unstructured.NestedString(o.(*unstructured.Unstructured).Object, "status", "phase")
+					return v
+				}
+				return !equality.Semantic.DeepEqual(phase(e.ObjectOld), phase(e.ObjectNew))
+			}})}
+	}
+	return nil
+}
+
+// affectedNamespaces returns the namespaces whose assets an object of an optional kind
+// may affect; the empty namespace stands for all. Velero objects live in Velero's own
+// namespace and name the namespaces they back up.
+func affectedNamespaces(gvk schema.GroupVersionKind, obj client.Object, istioRoot string) []string {
+	all := []string{metav1.NamespaceAll}
+	switch gvk {
+	case evidence.PeerAuthentication:
+		if obj.GetNamespace() == istioRoot {
+			return all
+		}
+		return []string{obj.GetNamespace()}
+	case evidence.VolumeSnapshot:
+		return []string{obj.GetNamespace()}
+	case evidence.VeleroBackup, evidence.VeleroSchedule:
+		path := []string{"spec", "includedNamespaces"}
+		if gvk == evidence.VeleroSchedule {
+			path = []string{"spec", "template", "includedNamespaces"}
+		}
+		included, _, _ := unstructured.NestedStringSlice(obj.(*unstructured.Unstructured).Object, path...)
+		if len(included) == 0 || slices.Contains(included, "*") {
+			return all
+		}
+		return included
+	}
+	return all // Restores and BackupStorageLocations: rare, and they may affect any asset
+}
+
+// planReadinessChanged lets through ContinuityPlan updates that BCP-01 or BAK-01 read:
+// a new spec (assets, RPO) or a change of the Ready condition.
+var planReadinessChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	before, after := e.ObjectOld.(*isms.ContinuityPlan), e.ObjectNew.(*isms.ContinuityPlan)
+	if before.Generation != after.Generation {
+		return true
+	}
+	readyBefore := meta.FindStatusCondition(before.Status.Conditions, isms.ConditionReady)
+	readyAfter := meta.FindStatusCondition(after.Status.Conditions, isms.ConditionReady)
+	return !equality.Semantic.DeepEqual(readyBefore, readyAfter)
+}}

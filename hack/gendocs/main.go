@@ -52,11 +52,7 @@ func catalogueTable() string {
 	b.WriteString("| ID | condition | passes when | default level: OFFICIAL-SENSITIVE or personal data | default level: OFFICIAL otherwise | likelihood | references |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, c := range controls.Catalogue {
-		title := c.Title
-		if !c.Evaluated() {
-			title += " (not evaluated yet)"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %s |\n", c.ID, c.Family, title,
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %s |\n", c.ID, c.Family, c.Title,
 			defaultLevels(c, true), defaultLevels(c, false), c.Likelihood, strings.Join(c.References, " "))
 	}
 	return b.String()

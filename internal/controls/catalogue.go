@@ -31,13 +31,11 @@ type Control struct {
 	defaultLevel func(profile) isms.ControlLevel
 	// override is the asset's own level for the control, or "".
 	override func(*isms.ControlsSpec) isms.ControlLevel
-	// check evaluates the control; nil while the control is not evaluated yet.
+	// check evaluates the control.
 	check func(*Evidence) outcome
 	// judgesWorkloads: the control judges the asset's workloads, so with none it has no
 	// evidence either way and is not evaluated (never passed on nothing).
 	judgesWorkloads bool
-	// notEvaluated says why a control without a check is not evaluated.
-	notEvaluated string
 }
 
 // outcome is what a check found: failing findings (Level left empty means the control's
@@ -53,9 +51,6 @@ type outcome struct {
 // NoWorkloads is the reason a control that judges workloads reports when the asset's
 // selector matches none.
 const NoWorkloads = "not evaluated: no workload in the namespace matches spec.selector, so there is no evidence either way"
-
-// notYet is the reason the backup and continuity controls report until they are evaluated.
-const notYet = "not evaluated yet: backup and continuity evidence (Velero, CSI snapshots, ContinuityPlans) arrives in a later release"
 
 // Catalogue is every control, in the order reports list them.
 var Catalogue = []Control{
@@ -100,8 +95,9 @@ var Catalogue = []Control{
 			}
 			return isms.LevelRecommended
 		},
-		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return backup(c).Recency },
-		notEvaluated: notYet,
+		override:        func(c *isms.ControlsSpec) isms.ControlLevel { return backup(c).Recency },
+		check:           checkBackupRecent,
+		judgesWorkloads: true,
 	},
 	{
 		ID: isms.ControlRestoreTested, Family: isms.ConditionBackedUp, Likelihood: 2,
@@ -114,8 +110,8 @@ var Catalogue = []Control{
 			}
 			return isms.LevelRecommended
 		},
-		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return backup(c).RestoreTest },
-		notEvaluated: notYet,
+		override: func(c *isms.ControlsSpec) isms.ControlLevel { return backup(c).RestoreTest },
+		check:    checkRestoreTested,
 	},
 	{
 		ID: isms.ControlPodSecurity, Family: isms.ConditionAccessControlled, Likelihood: 3,
@@ -180,8 +176,8 @@ var Catalogue = []Control{
 			}
 			return isms.LevelNotRequired
 		},
-		override:     func(c *isms.ControlsSpec) isms.ControlLevel { return c.ContinuityPlan },
-		notEvaluated: notYet,
+		override: func(c *isms.ControlsSpec) isms.ControlLevel { return c.ContinuityPlan },
+		check:    checkContinuityPlan,
 	},
 }
 
@@ -211,9 +207,6 @@ func (c Control) LevelFor(asset *isms.InformationAsset) isms.ControlLevel {
 	}
 	return c.defaultLevel(profileOf(asset))
 }
-
-// Evaluated reports whether the control has a check yet.
-func (c Control) Evaluated() bool { return c.check != nil }
 
 // criticality orders isms.Criticality.
 type criticality int

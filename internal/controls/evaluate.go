@@ -55,8 +55,6 @@ func Evaluate(e *Evidence) Evaluation {
 		switch {
 		case result.Level == isms.LevelNotRequired:
 			result.Status, result.Reason = StatusNotEvaluated, notRequired
-		case c.check == nil:
-			result.Status, result.Reason = StatusNotEvaluated, c.notEvaluated
 		case c.judgesWorkloads && len(e.Workloads) == 0:
 			result.Status, result.Reason = StatusNotEvaluated, NoWorkloads
 		default:

@@ -67,6 +67,10 @@ func TestEvaluate(t *testing.T) {
 	notEvaluated := func(level isms.ControlLevel) resultSummary {
 		return resultSummary{Level: level, Status: StatusNotEvaluated, HasReason: true}
 	}
+	// With no backup, restore or plan in the evidence, BAK-01, BAK-02 and BCP-01 fail on the asset.
+	failingOnAsset := func(id isms.ControlID, level isms.ControlLevel) resultSummary {
+		return resultSummary{Level: level, Status: StatusFail, Findings: []findingSummary{{id, level, "InformationAsset/" + testAsset}}}
+	}
 	openToAllNamespaces := func(e *Evidence) {
 		e.NetworkPolicies = []networkingv1.NetworkPolicy{netpol("epr-api", matchLabels(map[string]string{"app": "epr"}),
 			[]networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
@@ -85,20 +89,20 @@ func TestEvaluate(t *testing.T) {
 		want map[isms.ControlID]resultSummary
 	}{
 		{
-			name:     "a compliant sensitive High asset",
+			name:     "a sensitive High asset compliant but for backups and continuity",
 			evidence: compliantEvidence(),
 			want: map[isms.ControlID]resultSummary{
 				isms.ControlEncryptedVolumes: passing(isms.LevelRequired),
 				isms.ControlIngressTLS:       passing(isms.LevelRequired),
 				isms.ControlMeshMTLS:         passing(isms.LevelRecommended),
-				isms.ControlBackupRecent:     notEvaluated(isms.LevelRequired),
-				isms.ControlRestoreTested:    notEvaluated(isms.LevelRequired),
+				isms.ControlBackupRecent:     failingOnAsset(isms.ControlBackupRecent, isms.LevelRequired),
+				isms.ControlRestoreTested:    failingOnAsset(isms.ControlRestoreTested, isms.LevelRequired),
 				isms.ControlPodSecurity:      passing(isms.LevelRequired),
 				isms.ControlNetworkIsolation: passing(isms.LevelRequired),
 				isms.ControlSecretAccess:     passing(isms.LevelRequired),
 				isms.ControlServiceAccount:   passing(isms.LevelRequired),
 				isms.ControlReviewed:         passing(isms.LevelRequired),
-				isms.ControlContinuityPlan:   notEvaluated(isms.LevelRequired),
+				isms.ControlContinuityPlan:   failingOnAsset(isms.ControlContinuityPlan, isms.LevelRequired),
 			},
 		},
 		{
@@ -107,8 +111,8 @@ func TestEvaluate(t *testing.T) {
 			evidence: compliantEvidence(officialLow, func(e *Evidence) { e.Namespace = namespace(nil, nil) }),
 			want: map[isms.ControlID]resultSummary{
 				isms.ControlMeshMTLS:       notEvaluated(isms.LevelNotRequired),
-				isms.ControlBackupRecent:   notEvaluated(isms.LevelRecommended),
-				isms.ControlRestoreTested:  notEvaluated(isms.LevelRecommended),
+				isms.ControlBackupRecent:   failingOnAsset(isms.ControlBackupRecent, isms.LevelRecommended),
+				isms.ControlRestoreTested:  failingOnAsset(isms.ControlRestoreTested, isms.LevelRecommended),
 				isms.ControlContinuityPlan: notEvaluated(isms.LevelNotRequired),
 			},
 		},
@@ -301,7 +305,7 @@ func TestControlsThatJudgeWorkloadsAreNotEvaluatedWithoutAny(t *testing.T) {
 	for _, r := range eval.Results {
 		c, _ := Lookup(r.Control)
 		switch {
-		case r.Level == isms.LevelNotRequired || !c.Evaluated():
+		case r.Level == isms.LevelNotRequired:
 			continue
 		case c.judgesWorkloads && (r.Status != StatusNotEvaluated || r.Reason != NoWorkloads):
 			t.Errorf("%s with no workloads: %s (%s), want NotEvaluated: %s", r.Control, r.Status, r.Reason, NoWorkloads)

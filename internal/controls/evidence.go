@@ -39,6 +39,10 @@ type Evidence struct {
 	Mesh Mesh
 	// Exempt are the install-time exempt subjects of ACC-03 ("*" matches any name or namespace).
 	Exempt []isms.Subject
+	// Backups is what the cluster shows of backups and restores.
+	Backups Backups
+	// Plans are the ContinuityPlans of the asset's namespace.
+	Plans []isms.ContinuityPlan
 }
 
 // Workload is a pod template that holds the asset: a Deployment, StatefulSet, DaemonSet,

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -31,10 +32,6 @@ import (
 	"github.com/isms-operator/isms-operator/internal/controls"
 )
 
-// PeerAuthenticationList is the list kind of Istio's PeerAuthentication, read as
-// unstructured so the operator needs no Istio dependency and starts without Istio.
-var PeerAuthenticationList = schema.GroupVersionKind{Group: "security.istio.io", Version: "v1", Kind: "PeerAuthenticationList"}
-
 // Gatherer reads an asset's evidence from a cache.
 type Gatherer struct {
 	// Reader is the manager's cache.
@@ -43,8 +40,13 @@ type Gatherer struct {
 	Exempt []isms.Subject
 	// IstioRootNamespace holds mesh-wide PeerAuthentications.
 	IstioRootNamespace string
-	// IstioInstalled reports whether PeerAuthentications are served and watched.
-	IstioInstalled func() bool
+	// Installed reports whether an optional kind (OptionalKinds) is served and watched;
+	// nil means none is.
+	Installed func(schema.GroupVersionKind) bool
+}
+
+func (g *Gatherer) installed(gvk schema.GroupVersionKind) bool {
+	return g.Installed != nil && g.Installed(gvk)
 }
 
 // InvalidSelectorError is a selector the API server accepted but that cannot select
@@ -55,24 +57,18 @@ func (e InvalidSelectorError) Error() string { return "spec.selector is invalid:
 
 // Gather reads the evidence for asset at time now.
 func (g *Gatherer) Gather(ctx context.Context, asset *isms.InformationAsset, now time.Time) (*controls.Evidence, error) {
-	selector, err := metav1.LabelSelectorAsSelector(&asset.Spec.Selector)
+	e, err := g.GatherBackups(ctx, asset, now)
 	if err != nil {
-		return nil, InvalidSelectorError{err}
+		return nil, err
 	}
 	ns := asset.Namespace
-	e := &controls.Evidence{Asset: asset, Now: now, Exempt: g.Exempt,
-		StorageClasses: map[string]*storagev1.StorageClass{}, ServiceAccounts: map[string]*corev1.ServiceAccount{},
-		RBAC: controls.RBAC{Roles: map[string]*rbacv1.Role{}, ClusterRoles: map[string]*rbacv1.ClusterRole{}}}
-
 	namespace := &corev1.Namespace{}
 	if err := g.Reader.Get(ctx, types.NamespacedName{Name: ns}, namespace); err != nil {
 		return nil, fmt.Errorf("reading namespace %s: %w", ns, err)
 	}
 	e.Namespace = namespace
-	if e.Workloads, err = g.workloads(ctx, ns, selector); err != nil {
-		return nil, err
-	}
-
+	e.StorageClasses, e.ServiceAccounts = map[string]*storagev1.StorageClass{}, map[string]*corev1.ServiceAccount{}
+	e.RBAC = controls.RBAC{Roles: map[string]*rbacv1.Role{}, ClusterRoles: map[string]*rbacv1.ClusterRole{}}
 	var (
 		classes         storagev1.StorageClassList
 		services        corev1.ServiceList
@@ -113,14 +109,84 @@ func (g *Gatherer) Gather(ctx context.Context, asset *isms.InformationAsset, now
 	}
 	e.Services, e.Ingresses, e.NetworkPolicies = services.Items, ingresses.Items, policies.Items
 	e.RBAC.RoleBindings, e.RBAC.ClusterRoleBindings = roleBindings.Items, clusterBindings.Items
-
-	if e.Claims, err = g.claims(ctx, ns, e.Workloads); err != nil {
-		return nil, err
-	}
 	if e.Mesh, err = g.mesh(ctx, ns); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+// GatherBackups reads the part of the evidence the backup and continuity controls use:
+// the asset's workloads and claims, backups and restores, and the namespace's
+// ContinuityPlans. The ContinuityPlan reconciler uses it for each asset a plan covers.
+func (g *Gatherer) GatherBackups(ctx context.Context, asset *isms.InformationAsset, now time.Time) (*controls.Evidence, error) {
+	selector, err := metav1.LabelSelectorAsSelector(&asset.Spec.Selector)
+	if err != nil {
+		return nil, InvalidSelectorError{err}
+	}
+	e := &controls.Evidence{Asset: asset, Now: now, Exempt: g.Exempt}
+	if e.Workloads, err = g.workloads(ctx, asset.Namespace, selector); err != nil {
+		return nil, err
+	}
+	if e.Claims, err = g.claims(ctx, asset.Namespace, e.Workloads); err != nil {
+		return nil, err
+	}
+	if e.Backups, err = g.backups(ctx, asset.Namespace); err != nil {
+		return nil, err
+	}
+	var plans isms.ContinuityPlanList
+	if err := g.Reader.List(ctx, &plans, client.InNamespace(asset.Namespace)); err != nil {
+		return nil, fmt.Errorf("listing ContinuityPlans: %w", err)
+	}
+	e.Plans = plans.Items
+	return e, nil
+}
+
+// backups reads Velero's objects (from every namespace: Velero runs in its own) and the
+// VolumeSnapshots of the asset's namespace, for the kinds that are installed.
+func (g *Gatherer) backups(ctx context.Context, ns string) (controls.Backups, error) {
+	b := controls.Backups{VeleroInstalled: true, SnapshotsInstalled: g.installed(VolumeSnapshot)}
+	for _, kind := range VeleroKinds {
+		if !g.installed(kind) {
+			b.VeleroInstalled = false
+			continue
+		}
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(listKind(kind))
+		if err := g.Reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+			return b, fmt.Errorf("listing Velero %ss: %w", kind.Kind, err)
+		}
+		for i := range list.Items {
+			item := &list.Items[i]
+			switch kind {
+			case VeleroBackup:
+				b.VeleroBackups = append(b.VeleroBackups, backupOf(item))
+			case VeleroSchedule:
+				b.VeleroSchedules = append(b.VeleroSchedules, scheduleOf(item))
+			case VeleroRestore:
+				b.VeleroRestores = append(b.VeleroRestores, restoreOf(item))
+			case VeleroStorageLocation:
+				b.StorageLocations = append(b.StorageLocations, storageLocationOf(item))
+			}
+		}
+	}
+	if b.SnapshotsInstalled {
+		var snapshots snapshotv1.VolumeSnapshotList
+		if err := g.Reader.List(ctx, &snapshots, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
+			return b, fmt.Errorf("listing VolumeSnapshots: %w", err)
+		}
+		for _, s := range snapshots.Items {
+			snapshot := controls.VolumeSnapshot{Name: s.Name}
+			if s.Spec.Source.PersistentVolumeClaimName != nil {
+				snapshot.Claim = *s.Spec.Source.PersistentVolumeClaimName
+			}
+			if st := s.Status; st != nil {
+				snapshot.Ready = st.ReadyToUse != nil && *st.ReadyToUse
+				snapshot.Created = timeOf(st.CreationTime)
+			}
+			b.VolumeSnapshots = append(b.VolumeSnapshots, snapshot)
+		}
+	}
+	return b, nil
 }
 
 // workloads returns, sorted by kind and name, the workloads of the namespace whose pod
@@ -238,13 +304,13 @@ func (g *Gatherer) boundClaim(ctx context.Context, pvc *corev1.PersistentVolumeC
 // mesh reads the Istio PeerAuthentications of the namespace and the mesh's root namespace.
 func (g *Gatherer) mesh(ctx context.Context, ns string) (controls.Mesh, error) {
 	mesh := controls.Mesh{IstioRootNamespace: cmp.Or(g.IstioRootNamespace, controls.DefaultIstioRootNamespace)}
-	if g.IstioInstalled == nil || !g.IstioInstalled() {
+	if !g.installed(PeerAuthentication) {
 		return mesh, nil
 	}
 	mesh.IstioInstalled = true
 	for _, namespace := range slices.Compact([]string{ns, mesh.IstioRootNamespace}) {
 		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(PeerAuthenticationList)
+		list.SetGroupVersionKind(listKind(PeerAuthentication))
 		if err := g.Reader.List(ctx, list, client.InNamespace(namespace)); err != nil {
 			return mesh, fmt.Errorf("listing PeerAuthentications in %s: %w", namespace, err)
 		}

@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -369,7 +370,7 @@ func TestGather(t *testing.T) {
 
 	wantMesh := controls.Mesh{IstioRootNamespace: controls.DefaultIstioRootNamespace}
 	if diff := cmp.Diff(wantMesh, e.Mesh); diff != "" {
-		t.Errorf("Mesh with IstioInstalled nil (-want +got):\n%s", diff)
+		t.Errorf("Mesh with Installed nil (-want +got):\n%s", diff)
 	}
 }
 
@@ -384,8 +385,8 @@ func TestGatherWithoutIstio(t *testing.T) {
 		gatherer  evidence.Gatherer
 		wantRoots string
 	}{
-		{"IstioInstalled nil", evidence.Gatherer{}, controls.DefaultIstioRootNamespace},
-		{"IstioInstalled false", evidence.Gatherer{IstioInstalled: func() bool { return false }}, controls.DefaultIstioRootNamespace},
+		{"Installed nil", evidence.Gatherer{}, controls.DefaultIstioRootNamespace},
+		{"Installed false", evidence.Gatherer{Installed: func(schema.GroupVersionKind) bool { return false }}, controls.DefaultIstioRootNamespace},
 		{"root namespace set", evidence.Gatherer{IstioRootNamespace: "mesh-root"}, "mesh-root"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -425,7 +426,7 @@ func installPeerAuthenticationCRD(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(evidence.PeerAuthenticationList)
+		list.SetGroupVersionKind(evidence.PeerAuthentication.GroupVersion().WithKind("PeerAuthenticationList"))
 		err := env.Client.List(ctx, list)
 		if err == nil {
 			return
@@ -475,9 +476,9 @@ func TestGatherReadsPeerAuthentications(t *testing.T) {
 		slices.SortFunc(out, func(a, b summary) int { return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name) })
 		return out
 	}
-	installed := func() bool { return true }
+	installed := func(gvk schema.GroupVersionKind) bool { return gvk == evidence.PeerAuthentication }
 
-	g := &evidence.Gatherer{Reader: env.Client, IstioRootNamespace: root, IstioInstalled: installed}
+	g := &evidence.Gatherer{Reader: env.Client, IstioRootNamespace: root, Installed: installed}
 	e, err := g.Gather(ctx, asset, time.Now())
 	if err != nil {
 		t.Fatalf("Gather: %v", err)

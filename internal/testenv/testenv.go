@@ -14,11 +14,13 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
@@ -105,6 +107,8 @@ func (e *Env) Stop() error { return e.env.Stop() }
 // start a manager, which stops when the tests end), runs the package's tests, stops the
 // control plane, and returns the exit code.
 func Run(m *testing.M, opts Options, env **Env, setups ...func(context.Context, *Env) error) int {
+	// The operator's logs would drown the test output; the tests assert what users see.
+	ctrl.SetLogger(logr.Discard())
 	e, err := Start(opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -69,7 +69,8 @@ func startManager(t *testing.T) (stop func()) {
 }
 
 // drifting creates, in a new namespace, an asset whose only workload runs privileged
-// (ACC-01 fails) or not, and returns the namespace and the Deployment.
+// (ACC-01 fails), and returns the namespace and the Deployment. The asset is OFFICIAL and
+// of Low criticality, so ACC-01 is its only Required control that fails.
 func drifting(t *testing.T) (string, *appsv1.Deployment) {
 	t.Helper()
 	ns := env.Namespace(t)
@@ -84,7 +85,7 @@ func drifting(t *testing.T) (string, *appsv1.Deployment) {
 	asset := &isms.InformationAsset{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "staff-records"},
 		Spec: isms.InformationAssetSpec{Owner: isms.Person{Name: "Sam Patel"}, Classification: isms.ClassificationOfficial,
-			Criticality: isms.CriticalityMedium, Selector: metav1.LabelSelector{MatchLabels: labels}},
+			Criticality: isms.CriticalityLow, Selector: metav1.LabelSelector{MatchLabels: labels}},
 	}
 	for _, obj := range []client.Object{d, asset} {
 		if err := env.Client.Create(context.Background(), obj); err != nil {

@@ -1,0 +1,309 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/evidence"
+)
+
+// The plan reconciler reads backups (Velero, CSI snapshots) and the availability of the
+// plans' dependencies.
+//
+// +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
+// +kubebuilder:rbac:groups=velero.io,resources=backups;schedules;restores;backupstoragelocations,verbs=get;list;watch
+// +kubebuilder:rbac:groups=snapshot.storage.k8s.io,resources=volumesnapshots,verbs=get;list;watch
+
+// ContinuityPlanReconciler keeps each ContinuityPlan's status: the newest backup of every
+// asset it covers against the RPO, its last passed exercise and the next one due, its
+// dependencies' availability, and whether its recovery objectives were met.
+type ContinuityPlanReconciler struct {
+	client.Client
+	// Gatherer reads each covered asset's backup evidence from the cache.
+	Gatherer *evidence.Gatherer
+	// Recorder emits Events when the plan's readiness changes.
+	Recorder events.EventRecorder
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Reconcile computes the plan's status, writes it only when it changed, and requeues at
+// the moment a backup grows older than the RPO or an exercise falls due.
+func (r *ContinuityPlanReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	plan := &isms.ContinuityPlan{}
+	if err := r.Get(ctx, req.NamespacedName, plan); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	now := time.Now()
+	if r.Now != nil {
+		now = r.Now()
+	}
+	in := planInputs{plan: plan, now: now}
+	for _, ref := range plan.Spec.Assets {
+		covered, err := r.coveredAsset(ctx, plan.Namespace, ref.Name, now)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		in.assets = append(in.assets, covered)
+	}
+	for _, dep := range plan.Spec.Dependencies {
+		in.dependencies = append(in.dependencies, r.dependencyStatus(ctx, plan.Namespace, dep))
+	}
+	status, recheck := planStatus(in)
+	if err := r.patchStatus(ctx, plan, status); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: untilRecheck(recheck, now)}, nil
+}
+
+func (r *ContinuityPlanReconciler) coveredAsset(ctx context.Context, ns, name string, now time.Time) (coveredAsset, error) {
+	asset := &isms.InformationAsset{}
+	if err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, asset); err != nil {
+		return coveredAsset{name: name}, client.IgnoreNotFound(err)
+	}
+	ev, err := r.Gatherer.GatherBackups(ctx, asset, now)
+	if err != nil {
+		return coveredAsset{}, fmt.Errorf("reading the backups of InformationAsset %s/%s: %w", ns, name, err)
+	}
+	return coveredAsset{name: name, evidence: ev}, nil
+}
+
+// dependencyStatus observes one dependency: Deployments and StatefulSets by their
+// available replicas, Services by their ready endpoints.
+func (r *ContinuityPlanReconciler) dependencyStatus(ctx context.Context, planNamespace string, dep isms.Dependency) isms.DependencyStatus {
+	st := isms.DependencyStatus{Name: dep.Name}
+	if dep.Ref == nil {
+		st.Availability, st.Message = isms.DependencyExternal, "Outside the cluster; not observed."
+		return st
+	}
+	ns := dep.Ref.Namespace
+	if ns == "" {
+		ns = planNamespace
+	}
+	key := types.NamespacedName{Namespace: ns, Name: dep.Ref.Name}
+	unavailable := func(format string, args ...any) isms.DependencyStatus {
+		st.Availability, st.Message = isms.DependencyUnavailable, fmt.Sprintf(format, args...)
+		return st
+	}
+	replicas := func(desired *int32, available int32) isms.DependencyStatus {
+		want := int32(1)
+		if desired != nil {
+			want = *desired
+		}
+		switch {
+		case want == 0:
+			return unavailable("%s %s is scaled to 0 replicas.", dep.Ref.Kind, key)
+		case available == 0:
+			return unavailable("%s %s has no available replica of %d.", dep.Ref.Kind, key, want)
+		}
+		st.Availability, st.Message = isms.DependencyAvailable, fmt.Sprintf("%d of %d replicas available.", available, want)
+		return st
+	}
+	var err error
+	switch dep.Ref.Kind {
+	case "Deployment":
+		d := &appsv1.Deployment{}
+		if err = r.Get(ctx, key, d); err == nil {
+			return replicas(d.Spec.Replicas, d.Status.AvailableReplicas)
+		}
+	case "StatefulSet":
+		s := &appsv1.StatefulSet{}
+		if err = r.Get(ctx, key, s); err == nil {
+			return replicas(s.Spec.Replicas, s.Status.AvailableReplicas)
+		}
+	case "Service":
+		if err = r.Get(ctx, key, &corev1.Service{}); err == nil {
+			return r.serviceStatus(ctx, st, key)
+		}
+	default:
+		st.Availability = isms.DependencyUnknown
+		st.Message = fmt.Sprintf("The operator observes Deployments, StatefulSets and Services, not %s.", dep.Ref.Kind)
+		return st
+	}
+	if client.IgnoreNotFound(err) == nil {
+		return unavailable("%s %s does not exist.", dep.Ref.Kind, key)
+	}
+	st.Availability, st.Message = isms.DependencyUnknown, "Could not read it: "+err.Error()
+	return st
+}
+
+// serviceStatus: a Service is available when an EndpointSlice of it has a ready endpoint.
+func (r *ContinuityPlanReconciler) serviceStatus(ctx context.Context, st isms.DependencyStatus, key types.NamespacedName) isms.DependencyStatus {
+	var slices discoveryv1.EndpointSliceList
+	if err := r.List(ctx, &slices, client.InNamespace(key.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: key.Name}); err != nil {
+		st.Availability, st.Message = isms.DependencyUnknown, "Could not read its EndpointSlices: "+err.Error()
+		return st
+	}
+	ready := 0
+	for _, s := range slices.Items {
+		for _, e := range s.Endpoints {
+			if e.Conditions.Ready == nil || *e.Conditions.Ready {
+				ready++
+			}
+		}
+	}
+	if ready == 0 {
+		st.Availability, st.Message = isms.DependencyUnavailable, fmt.Sprintf("Service %s has no ready endpoint.", key)
+		return st
+	}
+	st.Availability, st.Message = isms.DependencyAvailable, fmt.Sprintf("%d ready endpoints.", ready)
+	return st
+}
+
+// patchStatus writes status when it changed, with an Event when readiness changes.
+func (r *ContinuityPlanReconciler) patchStatus(ctx context.Context, plan *isms.ContinuityPlan, status isms.ContinuityPlanStatus) error {
+	if equality.Semantic.DeepEqual(plan.Status, status) {
+		return nil
+	}
+	before := meta.FindStatusCondition(plan.Status.Conditions, isms.ConditionReady)
+	patch := client.MergeFrom(plan.DeepCopy())
+	plan.Status = status
+	if err := r.Status().Patch(ctx, plan, patch); err != nil {
+		return fmt.Errorf("patching the status of ContinuityPlan %s/%s: %w", plan.Namespace, plan.Name, err)
+	}
+	ready := meta.FindStatusCondition(status.Conditions, isms.ConditionReady)
+	wasReady := before != nil && before.Status == metav1.ConditionTrue
+	switch isReady := ready.Status == metav1.ConditionTrue; {
+	case isReady && !wasReady:
+		r.Recorder.Eventf(plan, nil, corev1.EventTypeNormal, "PlanReady", "Evaluate", "%s", ready.Message)
+	case !isReady && (wasReady || before == nil):
+		r.Recorder.Eventf(plan, nil, corev1.EventTypeWarning, "PlanNotReady", "Evaluate", "%s", ready.Message)
+	}
+	log.FromContext(ctx).V(1).Info("Updated the plan's status", "ready", ready.Status)
+	return nil
+}
+
+// indexPlanDependency indexes ContinuityPlans by their in-cluster dependencies, as
+// Kind/namespace/name.
+const indexPlanDependency = "isms.planDependency"
+
+func dependencyKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
+
+// SetupWithManager watches plans, the assets and workloads they cover, and their
+// dependencies; the optional backup kinds are added when discovered (Setup).
+func (r *ContinuityPlanReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) (controller.Controller, error) {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &isms.ContinuityPlan{}, indexPlanDependency, func(o client.Object) []string {
+		plan := o.(*isms.ContinuityPlan)
+		var keys []string
+		for _, d := range plan.Spec.Dependencies {
+			if d.Ref != nil {
+				ns := d.Ref.Namespace
+				if ns == "" {
+					ns = plan.Namespace
+				}
+				keys = append(keys, dependencyKey(d.Ref.Kind, ns, d.Ref.Name))
+			}
+		}
+		return keys
+	}); err != nil {
+		return nil, err
+	}
+	inNamespace := handler.EnqueueRequestsFromMapFunc(r.plansInObjectNamespace)
+	b := ctrl.NewControllerManagedBy(mgr).Named("continuityplan").
+		For(&isms.ContinuityPlan{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&isms.InformationAsset{}, inNamespace, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&corev1.PersistentVolumeClaim{}, inNamespace).
+		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.plansOfWorkloadOrDependency), builder.WithPredicates(predicate.Or[client.Object](templateChanged, availabilityChanged))).
+		Watches(&appsv1.StatefulSet{}, handler.EnqueueRequestsFromMapFunc(r.plansOfWorkloadOrDependency), builder.WithPredicates(predicate.Or[client.Object](templateChanged, availabilityChanged))).
+		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.plansDependingOnService)).
+		Watches(&discoveryv1.EndpointSlice{}, handler.EnqueueRequestsFromMapFunc(r.plansDependingOnService))
+	for _, workload := range evidence.WorkloadObjects() {
+		if _, isDeployment := workload.(*appsv1.Deployment); isDeployment {
+			continue
+		}
+		if _, isStatefulSet := workload.(*appsv1.StatefulSet); isStatefulSet {
+			continue
+		}
+		b = b.Watches(workload, inNamespace, builder.WithPredicates(templateChanged))
+	}
+	return b.Build(r)
+}
+
+// availabilityChanged lets through Deployment and StatefulSet updates that change how
+// many replicas are wanted or available.
+var availabilityChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	counts := func(obj client.Object) (desired *int32, available int32) {
+		switch o := obj.(type) {
+		case *appsv1.Deployment:
+			return o.Spec.Replicas, o.Status.AvailableReplicas
+		case *appsv1.StatefulSet:
+			return o.Spec.Replicas, o.Status.AvailableReplicas
+		}
+		return nil, 0
+	}
+	oldDesired, oldAvailable := counts(e.ObjectOld)
+	newDesired, newAvailable := counts(e.ObjectNew)
+	return oldAvailable != newAvailable || !equality.Semantic.DeepEqual(oldDesired, newDesired)
+}}
+
+// plansIn returns a request for every plan in namespace ns ("" for every namespace).
+func (r *ContinuityPlanReconciler) plansIn(ctx context.Context, ns string) []reconcile.Request {
+	var plans isms.ContinuityPlanList
+	if err := r.List(ctx, &plans, client.InNamespace(ns)); err != nil {
+		log.FromContext(ctx).Error(err, "Could not list the plans a change affects", "namespace", ns)
+		return nil
+	}
+	return requestsFor(plans.Items)
+}
+
+func requestsFor(plans []isms.ContinuityPlan) []reconcile.Request {
+	requests := make([]reconcile.Request, 0, len(plans))
+	for _, p := range plans {
+		requests = append(requests, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: p.Namespace, Name: p.Name}})
+	}
+	return requests
+}
+
+func (r *ContinuityPlanReconciler) plansInObjectNamespace(ctx context.Context, obj client.Object) []reconcile.Request {
+	return r.plansIn(ctx, obj.GetNamespace())
+}
+
+// plansDependingOn returns the plans that name the object as a dependency.
+func (r *ContinuityPlanReconciler) plansDependingOn(ctx context.Context, kind, ns, name string) []reconcile.Request {
+	var plans isms.ContinuityPlanList
+	if err := r.List(ctx, &plans, client.MatchingFields{indexPlanDependency: dependencyKey(kind, ns, name)}); err != nil {
+		log.FromContext(ctx).Error(err, "Could not find the plans that depend on an object", "kind", kind, "namespace", ns, "name", name)
+		return nil
+	}
+	return requestsFor(plans.Items)
+}
+
+// plansOfWorkloadOrDependency maps a Deployment or StatefulSet to the plans of its
+// namespace (it may hold a covered asset) and the plans that depend on it.
+func (r *ContinuityPlanReconciler) plansOfWorkloadOrDependency(ctx context.Context, obj client.Object) []reconcile.Request {
+	kind := "Deployment"
+	if _, ok := obj.(*appsv1.StatefulSet); ok {
+		kind = "StatefulSet"
+	}
+	return append(r.plansIn(ctx, obj.GetNamespace()), r.plansDependingOn(ctx, kind, obj.GetNamespace(), obj.GetName())...)
+}
+
+// plansDependingOnService maps a Service, or an EndpointSlice of one, to the plans that
+// depend on the Service.
+func (r *ContinuityPlanReconciler) plansDependingOnService(ctx context.Context, obj client.Object) []reconcile.Request {
+	name := obj.GetName()
+	if slice, ok := obj.(*discoveryv1.EndpointSlice); ok {
+		name = slice.Labels[discoveryv1.LabelServiceName]
+	}
+	return r.plansDependingOn(ctx, "Service", obj.GetNamespace(), name)
+}

@@ -1,0 +1,264 @@
+package controls
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+)
+
+// Backups is what the cluster shows of backups and restores: Velero's objects
+// (velero.io/v1, in any namespace) and CSI VolumeSnapshots (snapshot.storage.k8s.io/v1,
+// in the asset's namespace). The fields are the parts the controls read.
+type Backups struct {
+	// VeleroInstalled and SnapshotsInstalled say whether the API serves those kinds.
+	VeleroInstalled, SnapshotsInstalled bool
+	VeleroBackups                       []VeleroBackup
+	VeleroSchedules                     []VeleroSchedule
+	VeleroRestores                      []VeleroRestore
+	StorageLocations                    []StorageLocation
+	VolumeSnapshots                     []VolumeSnapshot
+}
+
+// VeleroBackupSpec is what a Velero Backup, or a Schedule's template, takes.
+type VeleroBackupSpec struct {
+	IncludedNamespaces, ExcludedNamespaces []string
+	LabelSelector                          *metav1.LabelSelector
+	OrLabelSelectors                       []*metav1.LabelSelector
+	SnapshotVolumes                        *bool
+	DefaultVolumesToFsBackup               *bool
+	// StorageLocation names the BackupStorageLocation; empty for the default one.
+	StorageLocation string
+}
+
+// VeleroBackup is a velero.io/v1 Backup.
+type VeleroBackup struct {
+	Namespace, Name string
+	Spec            VeleroBackupSpec
+	// Phase is status.phase: only Completed is evidence (PartiallyFailed is not).
+	Phase string
+	// Completed is status.completionTimestamp.
+	Completed time.Time
+}
+
+// VeleroSchedule is a velero.io/v1 Schedule. Its status.lastBackup is when it last ran,
+// not when a backup last succeeded, so it is never evidence of a backup.
+type VeleroSchedule struct {
+	Namespace, Name string
+	Template        VeleroBackupSpec
+}
+
+// VeleroRestore is a velero.io/v1 Restore.
+type VeleroRestore struct {
+	Namespace, Name string
+	// Backup is spec.backupName.
+	Backup string
+	Phase  string
+	// Errors is status.errors.
+	Errors             int
+	Started, Completed time.Time
+}
+
+// StorageLocation is a velero.io/v1 BackupStorageLocation.
+type StorageLocation struct {
+	Namespace, Name string
+	Default         bool
+	// Phase is status.phase: Available or Unavailable.
+	Phase string
+}
+
+// VolumeSnapshot is a snapshot.storage.k8s.io/v1 VolumeSnapshot.
+type VolumeSnapshot struct {
+	Name string
+	// Claim is spec.source.persistentVolumeClaimName.
+	Claim   string
+	Ready   bool
+	Created time.Time
+}
+
+// Ref returns the backup as Backup/namespace/name.
+func (b VeleroBackup) Ref() string { return "Backup/" + b.Namespace + "/" + b.Name }
+
+// BackupRecord is a backup that captured an asset.
+type BackupRecord struct {
+	Time time.Time
+	// Source names what proves it, e.g. Backup/velero/daily-20261123.
+	Source string
+}
+
+// The controls' defaults for backups and restores.
+const (
+	// DefaultBackupMaxAge is how old the newest backup may be unless the asset says otherwise.
+	DefaultBackupMaxAge = 24 * time.Hour
+	// DefaultRestoreTestInterval is how often a restore must be tested unless the asset says otherwise.
+	DefaultRestoreTestInterval = 90 * 24 * time.Hour
+	// annotationFsBackupVolumes opts a pod's volumes into Velero's file-system backup.
+	annotationFsBackupVolumes = "backup.velero.io/backup-volumes"
+)
+
+// NewestBackup returns the newest backup that captured the asset, volumes included: a
+// Completed Velero Backup covering it, or ready CSI VolumeSnapshots of every claim it
+// uses. When there is none, notes says why, naming the usual causes (a tool not
+// installed, a Schedule with no completed backup).
+func NewestBackup(e *Evidence) (newest BackupRecord, found bool, notes []string) {
+	for _, b := range e.Backups.VeleroBackups {
+		if b.Phase != "Completed" || b.Completed.IsZero() {
+			continue
+		}
+		if ok, _ := capturesAsset(e, b.Namespace, b.Spec); ok && b.Completed.After(newest.Time) {
+			newest, found = BackupRecord{Time: b.Completed, Source: b.Ref()}, true
+		}
+	}
+	if snapshots, ok := snapshotsOfEveryClaim(e); ok && snapshots.Time.After(newest.Time) {
+		newest, found = snapshots, true
+	}
+	if !e.Backups.VeleroInstalled {
+		notes = append(notes, "Velero (velero.io/v1) is not installed")
+	}
+	if !e.Backups.SnapshotsInstalled {
+		notes = append(notes, "CSI VolumeSnapshots (snapshot.storage.k8s.io/v1) are not installed")
+	}
+	for _, s := range e.Backups.VeleroSchedules {
+		if ok, _ := capturesAsset(e, s.Namespace, s.Template); ok {
+			notes = append(notes, fmt.Sprintf("Schedule %s/%s covers the asset; check that its backups complete", s.Namespace, s.Name))
+		}
+	}
+	return newest, found, notes
+}
+
+// capturesAsset reports whether a Velero backup spec, in the namespace Velero runs in,
+// captures the asset with its volume data, and if not, why.
+func capturesAsset(e *Evidence, veleroNamespace string, spec VeleroBackupSpec) (bool, string) {
+	ns := e.Asset.Namespace
+	included := len(spec.IncludedNamespaces) == 0 || slices.Contains(spec.IncludedNamespaces, ns) || slices.Contains(spec.IncludedNamespaces, "*")
+	if !included || slices.Contains(spec.ExcludedNamespaces, ns) {
+		return false, "does not include namespace " + ns
+	}
+	for _, w := range e.Workloads {
+		if !selectedByVelero(spec, w.Template.Labels) {
+			return false, fmt.Sprintf("its label selectors do not select %s", w.Ref())
+		}
+	}
+	if hasVolumes(e) && !capturesVolumeData(e, spec) {
+		return false, "it takes no volume data (snapshotVolumes is false and no file-system backup)"
+	}
+	if location, ok := storageLocation(e, veleroNamespace, spec.StorageLocation); !ok || location.Phase != "Available" {
+		return false, "its BackupStorageLocation is not Available"
+	}
+	return true, ""
+}
+
+// selectedByVelero: labelSelector, when set, must match; orLabelSelectors, when set, one of them.
+func selectedByVelero(spec VeleroBackupSpec, podLabels map[string]string) bool {
+	matches := func(s *metav1.LabelSelector) bool {
+		selector, err := metav1.LabelSelectorAsSelector(s)
+		return err == nil && selector.Matches(labels.Set(podLabels))
+	}
+	if spec.LabelSelector != nil && !matches(spec.LabelSelector) {
+		return false
+	}
+	return len(spec.OrLabelSelectors) == 0 || slices.ContainsFunc(spec.OrLabelSelectors, matches)
+}
+
+func hasVolumes(e *Evidence) bool { return len(e.Claims) > 0 }
+
+// capturesVolumeData: volume snapshots (on unless snapshotVolumes is false), file-system
+// backup of every volume, or the pods opting their volumes into file-system backup.
+func capturesVolumeData(e *Evidence, spec VeleroBackupSpec) bool {
+	if spec.SnapshotVolumes == nil || *spec.SnapshotVolumes {
+		return true
+	}
+	if spec.DefaultVolumesToFsBackup != nil && *spec.DefaultVolumesToFsBackup {
+		return true
+	}
+	return slices.ContainsFunc(e.Workloads, func(w Workload) bool {
+		return len(w.Template.Spec.Volumes) == 0 || w.Template.Annotations[annotationFsBackupVolumes] != ""
+	})
+}
+
+// storageLocation finds the BackupStorageLocation a backup writes to: the named one, or
+// the namespace's default.
+func storageLocation(e *Evidence, namespace, name string) (StorageLocation, bool) {
+	for _, l := range e.Backups.StorageLocations {
+		if l.Namespace == namespace && ((name != "" && l.Name == name) || (name == "" && (l.Default || l.Name == "default"))) {
+			return l, true
+		}
+	}
+	return StorageLocation{}, false
+}
+
+// snapshotsOfEveryClaim returns the time of the oldest of the newest ready snapshots of
+// each of the asset's claims: the point in time all of them can be restored to. False
+// when the asset has no claims or one has no ready snapshot.
+func snapshotsOfEveryClaim(e *Evidence) (BackupRecord, bool) {
+	var oldest BackupRecord
+	claims := 0
+	for _, c := range e.Claims {
+		name, isClaim := strings.CutPrefix(c.Name, "PersistentVolumeClaim/")
+		if !isClaim || c.Spec == nil {
+			continue
+		}
+		claims++
+		var newest *VolumeSnapshot
+		for i, s := range e.Backups.VolumeSnapshots {
+			if s.Claim == name && s.Ready && !s.Created.IsZero() && (newest == nil || s.Created.After(newest.Created)) {
+				newest = &e.Backups.VolumeSnapshots[i]
+			}
+		}
+		if newest == nil {
+			return BackupRecord{}, false
+		}
+		if oldest.Time.IsZero() || newest.Created.Before(oldest.Time) {
+			oldest = BackupRecord{Time: newest.Created, Source: "VolumeSnapshot/" + newest.Name}
+		}
+	}
+	return oldest, claims > 0
+}
+
+// claimsWithoutSnapshot names the asset's claims that have no ready VolumeSnapshot.
+func claimsWithoutSnapshot(e *Evidence) []string {
+	var missing []string
+	for _, c := range e.Claims {
+		name, isClaim := strings.CutPrefix(c.Name, "PersistentVolumeClaim/")
+		if isClaim && c.Spec != nil && !slices.ContainsFunc(e.Backups.VolumeSnapshots, func(s VolumeSnapshot) bool { return s.Claim == name && s.Ready }) {
+			missing = append(missing, c.Name)
+		}
+	}
+	return missing
+}
+
+// CoveringPlans returns the ContinuityPlans of the namespace that list the asset.
+func CoveringPlans(e *Evidence) []isms.ContinuityPlan {
+	var plans []isms.ContinuityPlan
+	for _, p := range e.Plans {
+		if slices.ContainsFunc(p.Spec.Assets, func(a isms.LocalObjectReference) bool { return a.Name == e.Asset.Name }) {
+			plans = append(plans, p)
+		}
+	}
+	slices.SortFunc(plans, func(a, b isms.ContinuityPlan) int { return cmp.Compare(a.Name, b.Name) })
+	return plans
+}
+
+// MaxBackupAge is how old the asset's newest backup may be: backup.maxAge (default 24h),
+// or a covering plan's RPO when stricter; and a phrase saying which.
+func MaxBackupAge(e *Evidence) (time.Duration, string) {
+	limit := DefaultBackupMaxAge
+	if b := e.Asset.Spec.Controls; b != nil && backup(b).MaxAge != nil {
+		limit = backup(b).MaxAge.Duration
+	}
+	source := "the maximum backup age " + limit.String()
+	for _, p := range CoveringPlans(e) {
+		if o := p.Spec.Objectives; o != nil && o.RPO != nil && o.RPO.Duration < limit {
+			limit, source = o.RPO.Duration, fmt.Sprintf("the RPO %s of ContinuityPlan %s", o.RPO.Duration, p.Name)
+		}
+	}
+	return limit, source
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -1,0 +1,35 @@
+package controls
+
+import (
+	"fmt"
+	"strings"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+)
+
+// checkBackupRecent is BAK-01: the newest backup that captured the asset, volumes
+// included, is younger than backup.maxAge, or a covering plan's RPO when stricter.
+func checkBackupRecent(e *Evidence) outcome {
+	limit, limitSource := MaxBackupAge(e)
+	newest, found, notes := NewestBackup(e)
+	ref := "InformationAsset/" + e.Asset.Name
+	if !found {
+		message := "no complete backup captures the asset and its volume data"
+		if missing := claimsWithoutSnapshot(e); e.Backups.SnapshotsInstalled && len(missing) > 0 {
+			notes = append(notes, "no ready VolumeSnapshot of "+strings.Join(missing, ", "))
+		}
+		if len(notes) > 0 {
+			message += ": " + strings.Join(notes, "; ")
+		}
+		return outcome{findings: []isms.Finding{{Resource: ref, Message: message}}}
+	}
+	due := newest.Time.Add(limit)
+	if !e.Now.Before(due) {
+		message := fmt.Sprintf("the newest complete backup, %s, finished at %s, so it is older than %s", newest.Source, formatTime(newest.Time), limitSource)
+		if len(notes) > 0 {
+			message += ": " + strings.Join(notes, "; ")
+		}
+		return outcome{findings: []isms.Finding{{Resource: ref, Message: message}}}
+	}
+	return outcome{recheckAt: due, passed: []string{fmt.Sprintf("%s finished at %s, within %s", newest.Source, formatTime(newest.Time), limitSource)}}
+}

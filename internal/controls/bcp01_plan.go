@@ -1,0 +1,40 @@
+package controls
+
+import (
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+)
+
+// checkContinuityPlan is BCP-01: the asset names, in spec.continuityPlanRef, a
+// ContinuityPlan of its namespace that lists it and is Ready.
+func checkContinuityPlan(e *Evidence) outcome {
+	ref := "InformationAsset/" + e.Asset.Name
+	fail := func(format string, args ...any) outcome {
+		return outcome{findings: []isms.Finding{{Resource: ref, Message: fmt.Sprintf(format, args...)}}}
+	}
+	planRef := e.Asset.Spec.ContinuityPlanRef
+	if planRef == nil {
+		return fail("the asset names no continuity plan; set spec.continuityPlanRef to a ContinuityPlan that covers it")
+	}
+	i := slices.IndexFunc(e.Plans, func(p isms.ContinuityPlan) bool { return p.Name == planRef.Name })
+	if i < 0 {
+		return fail("spec.continuityPlanRef names ContinuityPlan %q, which does not exist in the namespace", planRef.Name)
+	}
+	plan := e.Plans[i]
+	if !slices.ContainsFunc(plan.Spec.Assets, func(a isms.LocalObjectReference) bool { return a.Name == e.Asset.Name }) {
+		return fail("ContinuityPlan %q does not list the asset in spec.assets", plan.Name)
+	}
+	ready := meta.FindStatusCondition(plan.Status.Conditions, isms.ConditionReady)
+	switch {
+	case ready == nil || ready.ObservedGeneration != plan.Generation:
+		return fail("ContinuityPlan %q has not been evaluated yet", plan.Name)
+	case ready.Status != metav1.ConditionTrue:
+		return fail("ContinuityPlan %q is not Ready: %s", plan.Name, ready.Message)
+	}
+	return outcome{passed: []string{fmt.Sprintf("ContinuityPlan %q covers the asset and is Ready", plan.Name)}}
+}
