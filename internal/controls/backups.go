@@ -125,7 +125,7 @@ func NewestBackup(e *Evidence) (newest BackupRecord, found bool, notes []string)
 		notes = append(notes, "CSI VolumeSnapshots (snapshot.storage.k8s.io/v1) are not installed")
 	}
 	for _, s := range e.Backups.VeleroSchedules {
-		if ok, _ := capturesAsset(e, s.Namespace, s.Template); ok {
+		if ok, _ := coversAsset(e, s.Template); ok {
 			notes = append(notes, fmt.Sprintf("Schedule %s/%s covers the asset; check that its backups complete", s.Namespace, s.Name))
 		}
 	}
@@ -133,8 +133,21 @@ func NewestBackup(e *Evidence) (newest BackupRecord, found bool, notes []string)
 }
 
 // capturesAsset reports whether a Velero backup spec, in the namespace Velero runs in,
-// captures the asset with its volume data, and if not, why.
+// captures the asset with its volume data into a storage location that is Available, and
+// if not, why.
 func capturesAsset(e *Evidence, veleroNamespace string, spec VeleroBackupSpec) (bool, string) {
+	if ok, why := coversAsset(e, spec); !ok {
+		return false, why
+	}
+	if location, ok := storageLocation(e, veleroNamespace, spec.StorageLocation); !ok || location.Phase != "Available" {
+		return false, "its BackupStorageLocation is not Available"
+	}
+	return true, ""
+}
+
+// coversAsset reports whether a Velero backup spec takes the asset's namespace, its pods
+// and their volume data, wherever it stores them.
+func coversAsset(e *Evidence, spec VeleroBackupSpec) (bool, string) {
 	ns := e.Asset.Namespace
 	included := len(spec.IncludedNamespaces) == 0 || slices.Contains(spec.IncludedNamespaces, ns) || slices.Contains(spec.IncludedNamespaces, "*")
 	if !included || slices.Contains(spec.ExcludedNamespaces, ns) {
@@ -145,11 +158,8 @@ func capturesAsset(e *Evidence, veleroNamespace string, spec VeleroBackupSpec) (
 			return false, fmt.Sprintf("its label selectors do not select %s", w.Ref())
 		}
 	}
-	if hasVolumes(e) && !capturesVolumeData(e, spec) {
+	if !capturesVolumeData(e, spec) {
 		return false, "it takes no volume data (snapshotVolumes is false and no file-system backup)"
-	}
-	if location, ok := storageLocation(e, veleroNamespace, spec.StorageLocation); !ok || location.Phase != "Available" {
-		return false, "its BackupStorageLocation is not Available"
 	}
 	return true, ""
 }
@@ -166,10 +176,9 @@ func selectedByVelero(spec VeleroBackupSpec, podLabels map[string]string) bool {
 	return len(spec.OrLabelSelectors) == 0 || slices.ContainsFunc(spec.OrLabelSelectors, matches)
 }
 
-func hasVolumes(e *Evidence) bool { return len(e.Claims) > 0 }
-
 // capturesVolumeData: volume snapshots (on unless snapshotVolumes is false), file-system
-// backup of every volume, or the pods opting their volumes into file-system backup.
+// backup of every volume, or every workload opting each of its persistent volumes into
+// file-system backup with the annotation backup.velero.io/backup-volumes.
 func capturesVolumeData(e *Evidence, spec VeleroBackupSpec) bool {
 	if spec.SnapshotVolumes == nil || *spec.SnapshotVolumes {
 		return true
@@ -177,20 +186,55 @@ func capturesVolumeData(e *Evidence, spec VeleroBackupSpec) bool {
 	if spec.DefaultVolumesToFsBackup != nil && *spec.DefaultVolumesToFsBackup {
 		return true
 	}
-	return slices.ContainsFunc(e.Workloads, func(w Workload) bool {
-		return len(w.Template.Spec.Volumes) == 0 || w.Template.Annotations[annotationFsBackupVolumes] != ""
-	})
+	for _, w := range e.Workloads {
+		optedIn := strings.Split(w.Template.Annotations[annotationFsBackupVolumes], ",")
+		for i := range optedIn {
+			optedIn[i] = strings.TrimSpace(optedIn[i])
+		}
+		for _, volume := range persistentVolumes(w) {
+			if !slices.Contains(optedIn, volume) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// persistentVolumes names a workload's volumes that hold data: claims, ephemeral claims
+// and StatefulSet claim templates.
+func persistentVolumes(w Workload) []string {
+	var names []string
+	for _, v := range w.Template.Spec.Volumes {
+		if v.PersistentVolumeClaim != nil || v.Ephemeral != nil {
+			names = append(names, v.Name)
+		}
+	}
+	for _, vct := range w.VolumeClaimTemplates {
+		names = append(names, vct.Name)
+	}
+	return names
 }
 
 // storageLocation finds the BackupStorageLocation a backup writes to: the named one, or
-// the namespace's default.
+// the namespace's default (the one marked default, else the one named "default", as
+// Velero does).
 func storageLocation(e *Evidence, namespace, name string) (StorageLocation, bool) {
+	var named StorageLocation
+	foundNamed := false
 	for _, l := range e.Backups.StorageLocations {
-		if l.Namespace == namespace && ((name != "" && l.Name == name) || (name == "" && (l.Default || l.Name == "default"))) {
+		if l.Namespace != namespace {
+			continue
+		}
+		switch {
+		case name != "" && l.Name == name:
 			return l, true
+		case name == "" && l.Default:
+			return l, true
+		case name == "" && l.Name == "default":
+			named, foundNamed = l, true
 		}
 	}
-	return StorageLocation{}, false
+	return named, foundNamed
 }
 
 // snapshotsOfEveryClaim returns the time of the oldest of the newest ready snapshots of

@@ -64,11 +64,12 @@ func NewestVeleroRestore(e *Evidence) (RestoreRecord, bool) {
 	return newest, found
 }
 
-// restoresAsset reports whether a Restore's Backup covered the asset's namespace.
+// restoresAsset reports whether a Restore's Backup covered the asset (its storage
+// location's state now says nothing of a restore already tested).
 func restoresAsset(e *Evidence, r VeleroRestore) bool {
 	for _, b := range e.Backups.VeleroBackups {
 		if b.Namespace == r.Namespace && b.Name == r.Backup {
-			ok, _ := capturesAsset(e, b.Namespace, b.Spec)
+			ok, _ := coversAsset(e, b.Spec)
 			return ok
 		}
 	}

@@ -374,3 +374,150 @@ func containsAll(s string, words []string) bool {
 	}
 	return true
 }
+
+// The backup and continuity fixtures: Velero runs in namespace "velero", the asset's
+// database epr-db mounts the claim "data", and its continuity plan is "epr-continuity".
+const (
+	veleroNamespace = "velero"
+	testPlan        = "epr-continuity"
+)
+
+func hoursAgo(hours float64) time.Time { return now.Add(-time.Duration(hours * float64(time.Hour))) }
+
+// mountsClaims gives a pod template one volume per claim, named like the claim.
+func mountsClaims(claims ...string) func(*corev1.PodTemplateSpec) {
+	return func(t *corev1.PodTemplateSpec) {
+		for _, c := range claims {
+			t.Spec.Volumes = append(t.Spec.Volumes, corev1.Volume{Name: c, VolumeSource: corev1.VolumeSource{
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: c}}})
+		}
+	}
+}
+
+// backupEvidence is newEvidence with one workload, Deployment epr-db, mounting the claim
+// "data"; Velero and CSI snapshots installed; and Velero's default BackupStorageLocation
+// "default" Available. There is no backup, schedule, snapshot, restore or plan.
+func backupEvidence(mutate ...func(*Evidence)) *Evidence {
+	return newEvidence(append([]func(*Evidence){func(e *Evidence) {
+		e.Workloads = []Workload{deployment("epr-db", mountsClaims("data"))}
+		e.Claims = []Claim{pvc("data", ptr("gp3-encrypted"))}
+		e.Backups = Backups{VeleroInstalled: true, SnapshotsInstalled: true,
+			StorageLocations: []StorageLocation{backupLocation("default", true, "Available")}}
+	}}, mutate...)...)
+}
+
+// backupLocation is a BackupStorageLocation in Velero's namespace.
+func backupLocation(name string, isDefault bool, phase string) StorageLocation {
+	return StorageLocation{Namespace: veleroNamespace, Name: name, Default: isDefault, Phase: phase}
+}
+
+// veleroBackup is a Backup in Velero's namespace of every namespace, snapshotting volumes
+// (the Velero defaults), to the default location.
+func veleroBackup(name, phase string, completed time.Time, spec ...func(*VeleroBackupSpec)) VeleroBackup {
+	b := VeleroBackup{Namespace: veleroNamespace, Name: name, Phase: phase, Completed: completed}
+	for _, m := range spec {
+		m(&b.Spec)
+	}
+	return b
+}
+
+func completedBackup(name string, completed time.Time, spec ...func(*VeleroBackupSpec)) VeleroBackup {
+	return veleroBackup(name, "Completed", completed, spec...)
+}
+
+func includesNamespaces(ns ...string) func(*VeleroBackupSpec) {
+	return func(s *VeleroBackupSpec) { s.IncludedNamespaces = ns }
+}
+
+func excludesNamespaces(ns ...string) func(*VeleroBackupSpec) {
+	return func(s *VeleroBackupSpec) { s.ExcludedNamespaces = ns }
+}
+
+func backupLabelSelector(kv map[string]string) func(*VeleroBackupSpec) {
+	return func(s *VeleroBackupSpec) { s.LabelSelector = &metav1.LabelSelector{MatchLabels: kv} }
+}
+
+func backupOrLabelSelectors(kvs ...map[string]string) func(*VeleroBackupSpec) {
+	return func(s *VeleroBackupSpec) {
+		for _, kv := range kvs {
+			s.OrLabelSelectors = append(s.OrLabelSelectors, &metav1.LabelSelector{MatchLabels: kv})
+		}
+	}
+}
+
+// noVolumeSnapshots sets snapshotVolumes: false.
+func noVolumeSnapshots(s *VeleroBackupSpec) { s.SnapshotVolumes = ptr(false) }
+
+// fsBackupByDefault sets defaultVolumesToFsBackup: true.
+func fsBackupByDefault(s *VeleroBackupSpec) { s.DefaultVolumesToFsBackup = ptr(true) }
+
+func toStorageLocation(name string) func(*VeleroBackupSpec) {
+	return func(s *VeleroBackupSpec) { s.StorageLocation = name }
+}
+
+func veleroSchedule(name string, template ...func(*VeleroBackupSpec)) VeleroSchedule {
+	s := VeleroSchedule{Namespace: veleroNamespace, Name: name}
+	for _, m := range template {
+		m(&s.Template)
+	}
+	return s
+}
+
+func veleroRestore(name, backupName, phase string, errors int, started, completed time.Time) VeleroRestore {
+	return VeleroRestore{Namespace: veleroNamespace, Name: name, Backup: backupName, Phase: phase,
+		Errors: errors, Started: started, Completed: completed}
+}
+
+func volumeSnapshot(name, claim string, ready bool, created time.Time) VolumeSnapshot {
+	return VolumeSnapshot{Name: name, Claim: claim, Ready: ready, Created: created}
+}
+
+// continuityPlan is a plan of the asset's namespace at generation 2, listing the named
+// assets, whose Ready condition is True for generation 2.
+func continuityPlan(name string, assets []string, mutate ...func(*isms.ContinuityPlan)) isms.ContinuityPlan {
+	p := isms.ContinuityPlan{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: testNamespace, Generation: 2},
+		Spec:       isms.ContinuityPlanSpec{Owner: isms.Person{Name: "Jane Smith", Email: "jane.smith@nhs.net"}},
+	}
+	for _, a := range assets {
+		p.Spec.Assets = append(p.Spec.Assets, isms.LocalObjectReference{Name: a})
+	}
+	planReady(metav1.ConditionTrue, 2, "the plan is met")(&p)
+	for _, m := range mutate {
+		m(&p)
+	}
+	return p
+}
+
+// planReady sets the plan's Ready condition.
+func planReady(status metav1.ConditionStatus, observedGeneration int64, message string) func(*isms.ContinuityPlan) {
+	return func(p *isms.ContinuityPlan) {
+		p.Status.Conditions = []metav1.Condition{{Type: isms.ConditionReady, Status: status,
+			ObservedGeneration: observedGeneration, Reason: "Evaluated", Message: message,
+			LastTransitionTime: metav1.NewTime(daysAgo(1))}}
+	}
+}
+
+func planRPO(rpo time.Duration) func(*isms.ContinuityPlan) {
+	return func(p *isms.ContinuityPlan) {
+		p.Spec.Objectives = &isms.RecoveryObjectives{RPO: &metav1.Duration{Duration: rpo}}
+	}
+}
+
+func planExercises(records ...isms.ExerciseRecord) func(*isms.ContinuityPlan) {
+	return func(p *isms.ContinuityPlan) { p.Spec.Exercises = &isms.Exercises{Records: records} }
+}
+
+func exerciseRecord(typ isms.ExerciseType, result isms.ExerciseResult, date time.Time) isms.ExerciseRecord {
+	return isms.ExerciseRecord{Date: metav1.NewTime(date), Type: typ, Result: result}
+}
+
+// withPlans sets the ContinuityPlans of the asset's namespace.
+func withPlans(plans ...isms.ContinuityPlan) func(*Evidence) {
+	return func(e *Evidence) { e.Plans = plans }
+}
+
+// continuityPlanRef sets the asset's spec.continuityPlanRef.
+func continuityPlanRef(name string) func(*isms.InformationAsset) {
+	return func(a *isms.InformationAsset) { a.Spec.ContinuityPlanRef = &isms.LocalObjectReference{Name: name} }
+}
