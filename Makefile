@@ -5,8 +5,10 @@
 KUBERNETES_VERSION ?= v1.37.2
 ETCD_VERSION ?= v3.7.3
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
-# Upstream CRDs that integration tests install, from their projects' own Go modules.
+# Upstream CRDs that integration tests install, from their projects' own Go modules (the
+# CSI snapshotter's is the version go.mod already requires, for its Go types).
 ISTIO_API_VERSION ?= v1.31.4
+VELERO_VERSION ?= v1.18.3
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
@@ -48,6 +50,8 @@ verify: $(CONTROLLER_GEN) ## Regenerate, tidy, format and vet; fail if that chan
 test: verify envtest ## Run every test (unit and integration against a real kube-apiserver and etcd).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" \
 	ISTIO_CRDS="$$(hack/module-dir.sh istio.io/api@$(ISTIO_API_VERSION))/kubernetes/customresourcedefinitions.gen.yaml" \
+	VELERO_CRDS="$$(hack/module-dir.sh github.com/vmware-tanzu/velero@$(VELERO_VERSION))/config/crd/v1/bases" \
+	SNAPSHOT_CRDS="$$(go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8)/config/crd" \
 	go test -count=1 ./...
 
 ##@ Build

@@ -119,12 +119,12 @@ func newEstate(t *testing.T) *estate {
 	e.asset = &isms.InformationAsset{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "patient-records"},
 		Spec: isms.InformationAssetSpec{
-			Owner:             isms.Person{Name: "Jane Smith", Email: "jane.smith@nhs.net"},
-			Classification:    isms.ClassificationOfficialSensitive,
-			DataCategories:    []isms.DataCategory{isms.DataPatientIdentifiable},
-			Criticality:       isms.CriticalityHigh,
-			Selector:          metav1.LabelSelector{MatchLabels: labels},
-			Review:            &isms.AssetReview{LastReviewed: &metav1.Time{Time: time.Now().Add(-24 * time.Hour)}},
+			Owner:          isms.Person{Name: "Jane Smith", Email: "jane.smith@nhs.net"},
+			Classification: isms.ClassificationOfficialSensitive,
+			DataCategories: []isms.DataCategory{isms.DataPatientIdentifiable},
+			Criticality:    isms.CriticalityHigh,
+			Selector:       metav1.LabelSelector{MatchLabels: labels},
+			Review:         &isms.AssetReview{LastReviewed: &metav1.Time{Time: time.Now().Add(-24 * time.Hour)}},
 			// Backups and continuity have their own tests (continuityplan_controller_test.go).
 			Controls: &isms.ControlsSpec{
 				Backup:         &isms.BackupControls{Recency: isms.LevelNotRequired, RestoreTest: isms.LevelNotRequired},

@@ -2,7 +2,6 @@ package controllers_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -10,9 +9,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/testenv"
 )
 
 func peerAuthentication(ns, name string, spec map[string]any) *unstructured.Unstructured {
@@ -41,10 +40,6 @@ func transitMessage(t *testing.T, e *estate, status metav1.ConditionStatus, text
 // fails ENC-03 saying the CRD is missing; once the upstream CRDs are installed, the
 // operator finds them without a restart and judges PeerAuthentications as they change.
 func TestIstioIsDiscoveredWhenInstalled(t *testing.T) {
-	crds := os.Getenv("ISTIO_CRDS")
-	if crds == "" {
-		t.Fatal("ISTIO_CRDS is not set: run the tests with `make test`, which points it at istio.io/api's CRDs")
-	}
 	e := newEstate(t)
 	update(t, e.asset, func(a *isms.InformationAsset) {
 		a.Spec.Controls.Encryption = &isms.EncryptionControls{MeshTLS: isms.LevelRequired}
@@ -54,7 +49,7 @@ func TestIstioIsDiscoveredWhenInstalled(t *testing.T) {
 	})
 	transitMessage(t, e, metav1.ConditionFalse, "PeerAuthentication CRD (security.istio.io/v1) is not installed")
 
-	if _, err := envtest.InstallCRDs(env.Config, envtest.CRDInstallOptions{Paths: []string{crds}, ErrorIfPathMissing: true}); err != nil {
+	if err := env.Install(testenv.UpstreamIstio); err != nil {
 		t.Fatal(err)
 	}
 	create(t, peerAuthentication(e.ns, "default", map[string]any{"mtls": map[string]any{"mode": "STRICT"}}))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,12 +25,25 @@ var (
 	env *testenv.Env
 	// cached reads through the running manager's cache.
 	cached client.Reader
+	// clockOffset moves the reconcilers' clock (time.Now plus the offset), so tests can
+	// let backups and exercises fall due.
+	clockOffset atomic.Int64
 )
+
+// now is the reconcilers' clock.
+func now() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
+
+// moveClock sets the reconcilers' clock offset for the rest of the test.
+func moveClock(t *testing.T, offset time.Duration) {
+	clockOffset.Store(int64(offset))
+	t.Cleanup(func() { clockOffset.Store(0) })
+}
 
 // TestMain starts the control plane and one manager, built as main.go builds it, whose
 // reconcilers every test in this package exercises in a namespace of its own.
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Run(m, testenv.Options{Webhooks: true}, &env, startManager))
+	os.Exit(testenv.Run(m, testenv.Options{Webhooks: true,
+		UpstreamCRDs: []testenv.UpstreamCRDs{testenv.UpstreamVelero, testenv.UpstreamSnapshots}}, &env, startManager))
 }
 
 func startManager(ctx context.Context, e *testenv.Env) error {
@@ -44,7 +58,7 @@ func startManager(ctx context.Context, e *testenv.Env) error {
 	if err != nil {
 		return err
 	}
-	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second, Matrix: riskmatrix.NPSA}
+	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second, Matrix: riskmatrix.NPSA, Now: now}
 	if err := controllers.Setup(ctx, mgr, cfg); err != nil {
 		return err
 	}

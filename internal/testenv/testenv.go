@@ -47,6 +47,57 @@ type Options struct {
 	// Webhooks installs the operator's admission webhooks (config/webhook), pointed at a
 	// local webhook server that WebhookServer configures.
 	Webhooks bool
+	// UpstreamCRDs installs other projects' CRDs as well: UpstreamVelero and UpstreamSnapshots.
+	UpstreamCRDs []UpstreamCRDs
+}
+
+// UpstreamCRDs are CRD manifests of another project, found through an environment
+// variable that `make test` sets from that project's Go module.
+type UpstreamCRDs struct {
+	// Env names the variable holding the directory (or file) of the manifests.
+	Env string
+	// Files, when set, are the manifests to install from that directory.
+	Files []string
+}
+
+// Upstream CRDs the tests install.
+var (
+	// UpstreamVelero is Velero's velero.io CRDs.
+	UpstreamVelero = UpstreamCRDs{Env: "VELERO_CRDS"}
+	// UpstreamSnapshots is the CSI snapshotter's snapshot.storage.k8s.io CRDs.
+	UpstreamSnapshots = UpstreamCRDs{Env: "SNAPSHOT_CRDS", Files: []string{
+		"snapshot.storage.k8s.io_volumesnapshotclasses.yaml",
+		"snapshot.storage.k8s.io_volumesnapshotcontents.yaml",
+		"snapshot.storage.k8s.io_volumesnapshots.yaml",
+	}}
+	// UpstreamIstio is Istio's CRDs (PeerAuthentication among them).
+	UpstreamIstio = UpstreamCRDs{Env: "ISTIO_CRDS"}
+)
+
+// Paths returns the manifests' paths, or an error naming the variable to set.
+func (u UpstreamCRDs) Paths() ([]string, error) {
+	dir := os.Getenv(u.Env)
+	if dir == "" {
+		return nil, fmt.Errorf("%s is not set: run the tests with `make test`, which points it at the upstream CRDs", u.Env)
+	}
+	if len(u.Files) == 0 {
+		return []string{dir}, nil
+	}
+	var paths []string
+	for _, f := range u.Files {
+		paths = append(paths, filepath.Join(dir, f))
+	}
+	return paths, nil
+}
+
+// Install installs the manifests into the running control plane.
+func (e *Env) Install(u UpstreamCRDs) error {
+	paths, err := u.Paths()
+	if err != nil {
+		return err
+	}
+	_, err = envtest.InstallCRDs(e.Config, envtest.CRDInstallOptions{Paths: paths, ErrorIfPathMissing: true})
+	return err
 }
 
 // RepoRoot is the module's top directory, found from this file's location so tests work
@@ -67,6 +118,13 @@ func Start(opts Options) (*Env, error) {
 	}
 	if opts.Webhooks {
 		env.WebhookInstallOptions.Paths = []string{filepath.Join(RepoRoot(), "config", "webhook")}
+	}
+	for _, upstream := range opts.UpstreamCRDs {
+		paths, err := upstream.Paths()
+		if err != nil {
+			return nil, err
+		}
+		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, paths...)
 	}
 	cfg, err := env.Start()
 	if err != nil {

@@ -48,7 +48,7 @@ func startManager(t *testing.T) (stop func()) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Minute, Matrix: riskmatrix.NPSA}
+	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second, Matrix: riskmatrix.NPSA}
 	if err := controllers.Setup(ctx, mgr, cfg); err != nil {
 		t.Fatal(err)
 	}
