@@ -5,6 +5,7 @@
 KUBERNETES_VERSION ?= v1.37.2
 ETCD_VERSION ?= v3.7.3
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
+HELM_VERSION ?= v3.22.0
 # Upstream CRDs that integration tests install, from their projects' own Go modules (the
 # CSI snapshotter's is the version go.mod already requires, for its Go types).
 ISTIO_API_VERSION ?= v1.31.4
@@ -18,6 +19,7 @@ CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 # The local control plane for tests and the demo: kube-apiserver, etcd and kubectl.
 ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/kube-$(KUBERNETES_VERSION)-etcd-$(ETCD_VERSION)
 KUBECTL ?= $(ENVTEST_ASSETS)/kubectl
+HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)
 
 # Arguments for `make run`, e.g. make run ARGS="--leader-elect".
 ARGS ?=
@@ -34,8 +36,9 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate the CRDs (config/crd/bases), RBAC (config/rbac/role.yaml) and webhook configuration (config/webhook) from markers.
+manifests: $(CONTROLLER_GEN) ## Generate the CRDs, RBAC and webhook configuration (config/ and the Helm chart) from markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	go run ./hack/genchart
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods from markers, and README.md's control table from the catalogue.
@@ -86,6 +89,18 @@ $(ENVTEST_ASSETS)/kube-apiserver $(KUBECTL) &:
 controller-gen: $(CONTROLLER_GEN) ## Build controller-gen into bin/ (once).
 
 $(CONTROLLER_GEN):
+	$(call go-install,sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION),controller-gen)
+
+.PHONY: helm
+helm: $(HELM) ## Build helm into bin/ (once).
+
+$(HELM):
+	$(call go-install,helm.sh/helm/v3/cmd/helm@$(HELM_VERSION),helm)
+
+# go-install builds a pinned tool from the Go module proxy into bin/, named with its version
+# so that a version change builds it again and a second run reuses it.
+define go-install
 	mkdir -p $(LOCALBIN)
-	GOBIN=$(LOCALBIN)/.controller-gen go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
-	mv $(LOCALBIN)/.controller-gen/controller-gen $@ && rmdir $(LOCALBIN)/.controller-gen
+	GOBIN=$(LOCALBIN)/.install-$(2) go install $(1)
+	mv $(LOCALBIN)/.install-$(2)/$(2) $@ && rmdir $(LOCALBIN)/.install-$(2)
+endef

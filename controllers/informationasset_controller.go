@@ -68,6 +68,9 @@ type InformationAssetReconciler struct {
 func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	asset := &isms.InformationAsset{}
 	if err := r.Get(ctx, req.NamespacedName, asset); err != nil {
+		if client.IgnoreNotFound(err) == nil {
+			forgetAssetMetrics(req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	now := r.now()
@@ -78,6 +81,7 @@ func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		return ctrl.Result{}, err
 	}
 
+	started := time.Now()
 	ev, err := r.Gatherer.Gather(ctx, asset, now)
 	if invalid := (evidence.InvalidSelectorError{}); errors.As(err, &invalid) {
 		return ctrl.Result{}, errors.Join(r.patchStatus(ctx, asset, invalidSelectorStatus(asset, invalid), now), reconcile.TerminalError(err))
@@ -98,7 +102,9 @@ func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		return ctrl.Result{}, err
 	}
 	previous := asset.Status.Findings
-	if err := r.patchStatus(ctx, asset, assetStatus(asset, ev.Workloads, eval, risks), now); err != nil {
+	status := assetStatus(asset, ev.Workloads, eval, risks)
+	recordAssetMetrics(asset, eval, compliance(status), time.Since(started))
+	if err := r.patchStatus(ctx, asset, status, now); err != nil {
 		return ctrl.Result{}, err
 	}
 	r.recordTransitions(asset, previous, eval.Results)
@@ -221,6 +227,16 @@ func (r *InformationAssetReconciler) patchStatus(ctx context.Context, asset *ism
 	}
 	log.FromContext(ctx).V(1).Info("Updated the asset's status", "compliance", status.Compliance)
 	return nil
+}
+
+// compliance reads the Compliant condition: nil while it is Unknown.
+func compliance(status isms.InformationAssetStatus) *bool {
+	c := meta.FindStatusCondition(status.Conditions, isms.ConditionCompliant)
+	if c == nil || c.Status == metav1.ConditionUnknown {
+		return nil
+	}
+	compliant := c.Status == metav1.ConditionTrue
+	return &compliant
 }
 
 // invalidSelectorStatus marks the asset not Ready: its selector cannot select anything.

@@ -86,6 +86,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 		Installed:          func(gvk schema.GroupVersionKind) bool { return optional[gvk].Installed() },
 	}
 	recorder := mgr.GetEventRecorder("isms-operator")
+	if err := registerMetrics(mgr.GetCache()); err != nil {
+		return err
+	}
 
 	risks := &RiskReconciler{Client: mgr.GetClient(), Matrix: cfg.Matrix, Recorder: recorder, Now: cfg.Now}
 	if err := risks.SetupWithManager(mgr); err != nil {

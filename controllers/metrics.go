@@ -1,0 +1,98 @@
+package controllers
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/controls"
+)
+
+// The operator's metrics, served with controller-runtime's on the metrics endpoint. Names
+// and labels follow Prometheus conventions; README.md documents them.
+var (
+	controlFailing = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "isms_control_failing",
+		Help: "1 when the control fails for the asset, 0 when it passes; absent when not evaluated or not required.",
+	}, []string{"namespace", "asset", "control", "level"})
+	assetCompliant = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "isms_asset_compliant",
+		Help: "1 when every evaluated Required control of the asset passes (or fails under an accepted risk), 0 when not; absent when unknown.",
+	}, []string{"namespace", "asset"})
+	evaluationDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "isms_evaluation_duration_seconds",
+		Help:    "Time to gather an asset's evidence from the cache and evaluate its controls.",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10),
+	})
+	risksDesc = prometheus.NewDesc("isms_risks",
+		"Risks in the register, by namespace, rating and state.", []string{"namespace", "rating", "state"}, nil)
+)
+
+// risksCollector counts Risks from the cache at each scrape, so the figure is always the
+// register's own and costs no API call.
+type risksCollector struct{ reader client.Reader }
+
+func (c risksCollector) Describe(ch chan<- *prometheus.Desc) { ch <- risksDesc }
+
+func (c risksCollector) Collect(ch chan<- prometheus.Metric) {
+	var risks isms.RiskList
+	if err := c.reader.List(context.Background(), &risks); err != nil {
+		log.Log.Error(err, "Could not count the risks for the metrics")
+		return
+	}
+	type key struct{ namespace, rating, state string }
+	counts := map[key]int{}
+	for _, r := range risks.Items {
+		counts[key{r.Namespace, string(r.Status.Rating), string(r.Status.State)}]++
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(risksDesc, prometheus.GaugeValue, float64(n), k.namespace, k.rating, k.state)
+	}
+}
+
+// registerMetrics adds the operator's metrics to controller-runtime's registry.
+func registerMetrics(reader client.Reader) error {
+	for _, c := range []prometheus.Collector{controlFailing, assetCompliant, evaluationDuration, risksCollector{reader}} {
+		if err := ctrlmetrics.Registry.Register(c); err != nil {
+			if _, already := err.(prometheus.AlreadyRegisteredError); !already {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// recordAssetMetrics replaces an asset's series with its evaluation's.
+func recordAssetMetrics(asset *isms.InformationAsset, eval controls.Evaluation, compliant *bool, took time.Duration) {
+	evaluationDuration.Observe(took.Seconds())
+	forgetAssetMetrics(asset.Namespace, asset.Name)
+	for _, r := range eval.Results {
+		if r.Status == controls.StatusNotEvaluated {
+			continue
+		}
+		failing := 0.0
+		if r.Status == controls.StatusFail {
+			failing = 1
+		}
+		controlFailing.WithLabelValues(asset.Namespace, asset.Name, string(r.Control), string(r.Level)).Set(failing)
+	}
+	if compliant != nil {
+		value := 0.0
+		if *compliant {
+			value = 1
+		}
+		assetCompliant.WithLabelValues(asset.Namespace, asset.Name).Set(value)
+	}
+}
+
+// forgetAssetMetrics drops an asset's series (it was deleted, or is about to be re-recorded).
+func forgetAssetMetrics(namespace, name string) {
+	labels := prometheus.Labels{"namespace": namespace, "asset": name}
+	controlFailing.DeletePartialMatch(labels)
+	assetCompliant.DeletePartialMatch(labels)
+}
