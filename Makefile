@@ -49,13 +49,20 @@ generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods from markers, and READM
 verify: $(CONTROLLER_GEN) ## Regenerate, tidy, format and vet; fail if that changed any file.
 	hack/verify.sh
 
-.PHONY: test
-test: verify envtest ## Run every test (unit and integration against a real kube-apiserver and etcd).
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" \
+# Upstream CRD manifests for the tests and the demo, from their projects' Go modules.
+UPSTREAM_CRDS = \
 	ISTIO_CRDS="$$(hack/module-dir.sh istio.io/api@$(ISTIO_API_VERSION))/kubernetes/customresourcedefinitions.gen.yaml" \
 	VELERO_CRDS="$$(hack/module-dir.sh github.com/vmware-tanzu/velero@$(VELERO_VERSION))/config/crd/v1/bases" \
-	SNAPSHOT_CRDS="$$(go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8)/config/crd" \
-	go test -count=1 ./...
+	SNAPSHOT_CRDS="$$(go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8)/config/crd"
+
+.PHONY: demo
+demo: envtest build ## Run the operator on a local control plane with a demo estate; Ctrl-C stops it.
+	$(UPSTREAM_CRDS); KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/demo -operator $(LOCALBIN)/isms-operator \
+		-crds "$$VELERO_CRDS,$$SNAPSHOT_CRDS/snapshot.storage.k8s.io_volumesnapshots.yaml"
+
+.PHONY: test
+test: verify envtest helm ## Run every test: unit, integration against a real kube-apiserver and etcd, and e2e (Helm).
+	$(UPSTREAM_CRDS) KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test -count=1 ./...
 
 ##@ Build
 

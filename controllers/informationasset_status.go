@@ -38,13 +38,14 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 		}
 	}
 	summary := isms.ComplianceSummary{}
-	var failing, accepted, recommendedFailing, noEvidence []string
+	var failing, accepted, recommendedFailing []string
+	var undecided []controls.Result
 	for _, r := range eval.Results {
 		status.Findings = append(status.Findings, r.Findings...)
 		switch {
 		case r.Status == controls.StatusNotEvaluated && r.Level == isms.LevelNotRequired:
 		case r.Status == controls.StatusNotEvaluated:
-			noEvidence = append(noEvidence, string(r.Control))
+			undecided = append(undecided, r)
 		case r.Level == isms.LevelRequired:
 			summary.Required++
 			switch {
@@ -74,9 +75,9 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 	for _, family := range controls.Families {
 		set(familyCondition(family, eval.Results))
 	}
-	set(compliantCondition(failing, accepted, recommendedFailing, noEvidence))
+	set(compliantCondition(failing, accepted, recommendedFailing, undecided))
 	set(metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionTrue, Reason: isms.ReasonEvaluated,
-		Message: readyMessage(noEvidence)})
+		Message: readyMessage(undecided)})
 	return status
 }
 
@@ -206,15 +207,15 @@ func ids(results []controls.Result) string {
 // compliantCondition: False while a Required control fails with no accepted Risk; an
 // accepted failure is the organisation's recorded decision (CoP glossary "Risk
 // Acceptance") and does not count against compliance.
-func compliantCondition(failing, accepted, recommendedFailing, noEvidence []string) metav1.Condition {
+func compliantCondition(failing, accepted, recommendedFailing []string, undecided []controls.Result) metav1.Condition {
 	c := metav1.Condition{Type: isms.ConditionCompliant}
 	switch {
 	case len(failing) > 0:
 		c.Status, c.Reason = metav1.ConditionFalse, isms.ReasonControlsFailing
 		c.Message = fmt.Sprintf("%d required control%s failing: %s.", len(failing), plural(len(failing)), strings.Join(failing, ", "))
-	case len(noEvidence) > 0:
+	case len(undecided) > 0:
 		c.Status, c.Reason = metav1.ConditionUnknown, isms.ReasonNotEvaluated
-		c.Message = fmt.Sprintf("No workload in the namespace matches spec.selector, so %s cannot be evaluated; check the selector against the workloads' pod template labels.", strings.Join(noEvidence, ", "))
+		c.Message = "Required controls are not evaluated yet: " + undecidedReasons(undecided) + "."
 	case len(accepted) > 0:
 		c.Status, c.Reason = metav1.ConditionTrue, isms.ReasonFailureAccepted
 		c.Message = fmt.Sprintf("Every evaluated required control passes, or fails under an accepted risk: %s.", strings.Join(accepted, ", "))
@@ -227,11 +228,28 @@ func compliantCondition(failing, accepted, recommendedFailing, noEvidence []stri
 	return c
 }
 
-func readyMessage(noEvidence []string) string {
-	if len(noEvidence) > 0 {
-		return fmt.Sprintf("The asset was evaluated, but its selector matches no workload, so %s have no evidence.", strings.Join(noEvidence, ", "))
+func readyMessage(undecided []controls.Result) string {
+	if len(undecided) > 0 {
+		return "The asset was evaluated; some required controls have no evidence either way yet: " + undecidedReasons(undecided) + "."
 	}
 	return "Every control that applies to the asset was evaluated."
+}
+
+// undecidedReasons groups not-evaluated controls by reason: "ENC-01, ACC-01 not evaluated: ...".
+func undecidedReasons(results []controls.Result) string {
+	var reasons []string
+	byReason := map[string][]controls.Result{}
+	for _, r := range results {
+		if _, seen := byReason[r.Reason]; !seen {
+			reasons = append(reasons, r.Reason)
+		}
+		byReason[r.Reason] = append(byReason[r.Reason], r)
+	}
+	var parts []string
+	for _, reason := range reasons {
+		parts = append(parts, ids(byReason[reason])+" "+reason)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func plural(n int) string {

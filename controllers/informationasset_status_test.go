@@ -156,7 +156,7 @@ func TestAssetWithoutWorkloadsIsNotCompliantOnNothing(t *testing.T) {
 		Status: controls.StatusNotEvaluated, Reason: controls.NoWorkloads}
 	got := assetStatus(&isms.InformationAsset{}, nil, controls.Evaluation{Results: []controls.Result{noEvidence}}, nil)
 	compliant := meta.FindStatusCondition(got.Conditions, isms.ConditionCompliant)
-	if compliant.Status != metav1.ConditionUnknown || !strings.Contains(compliant.Message, "No workload") {
+	if compliant.Status != metav1.ConditionUnknown || !strings.Contains(compliant.Message, "no workload") {
 		t.Errorf("Compliant = %+v, want Unknown saying no workload matches", compliant)
 	}
 	if family := meta.FindStatusCondition(got.Conditions, isms.ConditionEncryptedAtRest); family.Status != metav1.ConditionUnknown {

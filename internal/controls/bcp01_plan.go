@@ -32,7 +32,8 @@ func checkContinuityPlan(e *Evidence) outcome {
 	ready := meta.FindStatusCondition(plan.Status.Conditions, isms.ConditionReady)
 	switch {
 	case ready == nil || ready.ObservedGeneration != plan.Generation:
-		return fail("ContinuityPlan %q has not been evaluated yet", plan.Name)
+		// No evidence either way yet: a new plan, or one just changed.
+		return outcome{notEvaluated: fmt.Sprintf("not evaluated yet: ContinuityPlan %q has not been evaluated", plan.Name)}
 	case ready.Status != metav1.ConditionTrue:
 		return fail("ContinuityPlan %q is not Ready: %s", plan.Name, ready.Message)
 	}

@@ -61,22 +61,22 @@ func TestCheckContinuityPlan(t *testing.T) {
 			want: fail(finding(testPlan, "not Ready", "waiting for Velero")),
 		},
 		{
-			name: "Ready True, but for an older generation: not evaluated yet",
+			name: "Ready True, but for an older generation: undecided until the plan is evaluated",
 			evidence: evidence(testPlan, continuityPlan(testPlan, listing,
 				planReady(metav1.ConditionTrue, 1, "the plan is met"))),
-			want: fail(finding(testPlan, "not been evaluated")),
+			want: undecided(testPlan, "not been evaluated"),
 		},
 		{
 			name: "Ready False for an older generation: not evaluated yet",
 			evidence: evidence(testPlan, continuityPlan(testPlan, listing,
 				planReady(metav1.ConditionFalse, 1, "Exercised: no exercise"))),
-			want: fail(finding(testPlan, "not been evaluated")),
+			want: undecided(testPlan, "not been evaluated"),
 		},
 		{
 			name: "no Ready condition: not evaluated yet",
 			evidence: evidence(testPlan, continuityPlan(testPlan, listing,
 				func(p *isms.ContinuityPlan) { p.Status.Conditions = nil })),
-			want: fail(finding(testPlan, "not been evaluated")),
+			want: undecided(testPlan, "not been evaluated"),
 		},
 		{
 			name:     "the plan lists the asset and is Ready",

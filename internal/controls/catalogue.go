@@ -46,6 +46,9 @@ type outcome struct {
 	passed   []string
 	// recheckAt is when the outcome may change with no change in the cluster (zero if never).
 	recheckAt time.Time
+	// notEvaluated, when set, says why the evidence cannot decide yet (e.g. a plan that has
+	// not been evaluated): the control is neither passed nor failed.
+	notEvaluated string
 }
 
 // NoWorkloads is the reason a control that judges workloads reports when the asset's

@@ -59,6 +59,10 @@ func Evaluate(e *Evidence) Evaluation {
 			result.Status, result.Reason = StatusNotEvaluated, NoWorkloads
 		default:
 			out := c.check(e)
+			if out.notEvaluated != "" {
+				result.Status, result.Reason = StatusNotEvaluated, out.notEvaluated
+				break
+			}
 			result.Status = StatusPass
 			for _, f := range out.findings {
 				f.Control = c.ID

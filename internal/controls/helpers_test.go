@@ -308,6 +308,8 @@ type expect struct {
 	passed []string
 	// notPassed are words that no passed sentence may contain.
 	notPassed []string
+	// notEvaluated are words the reason must contain when the evidence cannot decide.
+	notEvaluated []string
 }
 
 // pass is the expectation of a passing check whose evidence names the given words.
@@ -316,10 +318,22 @@ func pass(words ...string) expect { return expect{passed: words} }
 // fail is the expectation of a check that fails with exactly these findings.
 func fail(findings ...wantFinding) expect { return expect{findings: findings} }
 
+// undecided is the expectation of a check whose evidence cannot decide yet, giving a
+// reason with the words.
+func undecided(words ...string) expect { return expect{notEvaluated: words} }
+
 // assertOutcome compares a check's findings (resource and level) with the expectation
 // and checks the words of their messages and of the passed sentences.
 func assertOutcome(t *testing.T, out outcome, want expect) {
 	t.Helper()
+	if (out.notEvaluated != "") != (len(want.notEvaluated) > 0) {
+		t.Fatalf("notEvaluated = %q, want words %q (findings %+v)", out.notEvaluated, want.notEvaluated, out.findings)
+	}
+	for _, word := range want.notEvaluated {
+		if !strings.Contains(out.notEvaluated, word) {
+			t.Errorf("notEvaluated = %q, want it to mention %q", out.notEvaluated, word)
+		}
+	}
 	type key struct {
 		Resource string
 		Level    isms.ControlLevel

@@ -1,0 +1,199 @@
+// Command demo runs the main job of isms-operator on a bare machine: it starts a local
+// control plane (kube-apiserver and etcd built from the Go module proxy), installs the
+// CRDs, runs the operator, applies the demo estate (config/demo: a compliant asset and a
+// drifting one), waits until it is evaluated, prints what `kubectl get isms -A` and the
+// risk register show, and keeps the control plane running until Ctrl-C. `make demo` runs it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/isms-operator/isms-operator/internal/demo"
+	"github.com/isms-operator/isms-operator/internal/scheme"
+)
+
+func main() {
+	operator := flag.String("operator", "bin/isms-operator", "the operator binary to run")
+	workDir := flag.String("workdir", "bin/demo", "where the kubeconfig and the operator's log go")
+	crds := flag.String("crds", "", "comma-separated directories or files of CRDs to install besides config/crd/bases (Velero's, the CSI snapshotter's)")
+	exit := flag.Bool("exit", false, "stop after printing, instead of waiting for Ctrl-C")
+	flag.Parse()
+	ctrl.SetLogger(logr.Discard())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *operator, *workDir, *crds, *exit); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, operator, workDir, extraCRDs string, exit bool) error {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		return fmt.Errorf("KUBEBUILDER_ASSETS is not set: run `make demo`, which builds the local control plane into bin/k8s")
+	}
+	if err := os.MkdirAll(workDir, 0o755); err != nil {
+		return err
+	}
+	crdPaths := []string{filepath.Join("config", "crd", "bases")}
+	for _, path := range strings.Split(extraCRDs, ",") {
+		if path != "" {
+			crdPaths = append(crdPaths, path)
+		}
+	}
+
+	step("Starting a local control plane (kube-apiserver and etcd)")
+	env := &envtest.Environment{CRDDirectoryPaths: crdPaths, ErrorIfCRDPathMissing: true}
+	cfg, err := env.Start()
+	if err != nil {
+		return fmt.Errorf("starting the control plane: %w", err)
+	}
+	defer func() {
+		step("Stopping the local control plane")
+		if err := env.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "demo: stopping the control plane:", err)
+		}
+	}()
+	admin, err := env.ControlPlane.AddUser(envtest.User{Name: "demo-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return err
+	}
+	kubeconfig, err := admin.KubeConfig()
+	if err != nil {
+		return err
+	}
+	kubeconfigPath, err := filepath.Abs(filepath.Join(workDir, "kubeconfig"))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(kubeconfigPath, kubeconfig, 0o600); err != nil {
+		return err
+	}
+	kubectl := func(args ...string) (string, error) {
+		out, err := exec.CommandContext(ctx, filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"),
+			append([]string{"--kubeconfig", kubeconfigPath}, args...)...).CombinedOutput()
+		if err != nil {
+			return "", fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out), nil
+	}
+
+	step("Starting the operator (log: " + filepath.Join(workDir, "operator.log") + ")")
+	stopOperator, metricsAddr, err := startOperator(operator, kubeconfigPath, filepath.Join(workDir, "operator.log"))
+	if err != nil {
+		return err
+	}
+	defer stopOperator()
+
+	step("Applying the demo estate (config/demo): Velero's backups first, then the assets")
+	c, err := client.New(cfg, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		return err
+	}
+	if err := demo.Apply(ctx, c, func(files ...string) error {
+		args := []string{"apply"}
+		for _, f := range files {
+			args = append(args, "-f", f)
+		}
+		_, err := kubectl(args...)
+		return err
+	}); err != nil {
+		return err
+	}
+	step("Waiting until the operator has evaluated every asset")
+	if err := demo.Wait(ctx, c, 2*time.Minute); err != nil {
+		return fmt.Errorf("the operator did not reach the expected state: %w", err)
+	}
+
+	for _, args := range [][]string{
+		{"get", "isms", "-A"},
+		{"get", "risks", "-A", "--sort-by=.status.score"},
+	} {
+		out, err := kubectl(args...)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("\n$ kubectl %s\n%s", strings.Join(args, " "), out)
+	}
+	fmt.Printf(`
+The control plane is running. Try:
+  export KUBECONFIG=%s
+  kubectl describe ia staff-records -n hr          # why it is not compliant
+  kubectl describe risk staff-records-enc-01 -n hr # a raised risk, its evidence and history
+  kubectl get bcp -n epr                           # the continuity plan
+  curl -s http://%s/metrics | grep ^isms_          # the operator's metrics
+Fix a drift (e.g. kubectl -n hr patch deploy hr-app --type=json -p '[{"op":"remove","path":"/spec/template/spec/containers/0/securityContext"}]')
+and watch its risk resolve: kubectl get risks -n hr -w
+`, kubeconfigPath, metricsAddr)
+	if exit {
+		return nil
+	}
+	fmt.Println("Press Ctrl-C to stop and clean up.")
+	<-ctx.Done()
+	return nil
+}
+
+func step(message string) { fmt.Printf("==> %s\n", message) }
+
+// startOperator runs the operator binary against the control plane and returns a function
+// that stops it and waits for it to exit, and its metrics address.
+func startOperator(binary, kubeconfig, logPath string) (func(), string, error) {
+	metricsAddr, err := freeAddr()
+	if err != nil {
+		return nil, "", err
+	}
+	probeAddr, err := freeAddr()
+	if err != nil {
+		return nil, "", err
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, "", err
+	}
+	cmd := exec.Command(binary, "--kubeconfig", kubeconfig, "--enable-webhooks=false",
+		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, "", fmt.Errorf("starting %s (run `make build` first): %w", binary, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	return func() {
+		step("Stopping the operator")
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		logFile.Close()
+	}, metricsAddr, nil
+}
+
+// freeAddr returns a loopback address with a port nothing listens on.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
