@@ -86,7 +86,7 @@ func backupsCondition(in planInputs, st *isms.ContinuityPlanStatus, consider fun
 	var oldest *metav1.Time
 	allBacked := true
 	for _, a := range in.assets {
-		entry := isms.AssetContinuityStatus{Name: a.name}
+		entry := isms.AssetContinuityStatus{Name: a.name, State: isms.AssetNotFound}
 		if a.evidence == nil {
 			problems = append(problems, fmt.Sprintf("InformationAsset %s does not exist.", a.name))
 			allBacked = false
@@ -98,6 +98,7 @@ func backupsCondition(in planInputs, st *isms.ContinuityPlanStatus, consider fun
 			limit, limitSource = o.RPO.Duration, "the RPO "+o.RPO.Duration.String()
 		}
 		newest, found, notes := controls.NewestBackup(a.evidence)
+		entry.State = isms.AssetNoBackup
 		if !found {
 			problem := fmt.Sprintf("%s has no complete backup", a.name)
 			if len(notes) > 0 {
@@ -115,7 +116,9 @@ func backupsCondition(in planInputs, st *isms.ContinuityPlanStatus, consider fun
 		if oldest == nil || at.Before(oldest) {
 			oldest = &at
 		}
+		entry.State = isms.AssetWithinRPO
 		if !in.now.Before(due.Time) {
+			entry.State = isms.AssetBackupTooOld
 			problems = append(problems, fmt.Sprintf("%s's newest backup, %s at %s, is older than %s.", a.name, newest.Source, newest.Time.UTC().Format(time.RFC3339), limitSource))
 		} else {
 			consider(due.Time)

@@ -138,8 +138,8 @@ func TestPlanBackupsWithinRPO(t *testing.T) {
 			assets:     []coveredAsset{backedUpAsset("a", planAgo(30*time.Minute)), backedUpAsset("b", planAgo(10*time.Minute))},
 			status:     metav1.ConditionTrue, reason: isms.ReasonBackupCurrent, words: []string{"within the recovery point objective"},
 			want: []isms.AssetContinuityStatus{
-				{Name: "a", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(30 * time.Minute)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(30 * time.Minute))},
-				{Name: "b", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(10 * time.Minute)), Source: "Backup/velero/b-0"}, BackupDue: planTime(planNow.Add(50 * time.Minute))},
+				{Name: "a", State: isms.AssetWithinRPO, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(30 * time.Minute)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(30 * time.Minute))},
+				{Name: "b", State: isms.AssetWithinRPO, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(10 * time.Minute)), Source: "Backup/velero/b-0"}, BackupDue: planTime(planNow.Add(50 * time.Minute))},
 			},
 			lastBackup: planTime(planAgo(30 * time.Minute)),
 		},
@@ -149,7 +149,7 @@ func TestPlanBackupsWithinRPO(t *testing.T) {
 			assets:     []coveredAsset{backedUpAsset("a", planAgo(3*time.Hour), planAgo(20*time.Minute), planAgo(2*time.Hour))},
 			status:     metav1.ConditionTrue, reason: isms.ReasonBackupCurrent,
 			want: []isms.AssetContinuityStatus{
-				{Name: "a", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(20 * time.Minute)), Source: "Backup/velero/a-1"}, BackupDue: planTime(planNow.Add(40 * time.Minute))},
+				{Name: "a", State: isms.AssetWithinRPO, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(20 * time.Minute)), Source: "Backup/velero/a-1"}, BackupDue: planTime(planNow.Add(40 * time.Minute))},
 			},
 			lastBackup: planTime(planAgo(20 * time.Minute)),
 		},
@@ -160,8 +160,8 @@ func TestPlanBackupsWithinRPO(t *testing.T) {
 			status:     metav1.ConditionFalse, reason: isms.ReasonBackupTooOld,
 			words: []string{"b's newest backup", "Backup/velero/b-0", "older than the RPO 1h0m0s"},
 			want: []isms.AssetContinuityStatus{
-				{Name: "a", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(30 * time.Minute)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(30 * time.Minute))},
-				{Name: "b", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(2 * time.Hour)), Source: "Backup/velero/b-0"}, BackupDue: planTime(planAgo(time.Hour))},
+				{Name: "a", State: isms.AssetWithinRPO, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(30 * time.Minute)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(30 * time.Minute))},
+				{Name: "b", State: isms.AssetBackupTooOld, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(2 * time.Hour)), Source: "Backup/velero/b-0"}, BackupDue: planTime(planAgo(time.Hour))},
 			},
 			lastBackup: planTime(planAgo(2 * time.Hour)),
 		},
@@ -171,7 +171,7 @@ func TestPlanBackupsWithinRPO(t *testing.T) {
 			assets:     []coveredAsset{backedUpAsset("a", planAgo(time.Hour))},
 			status:     metav1.ConditionFalse, reason: isms.ReasonBackupTooOld, words: []string{"a's newest backup", "the RPO 1h0m0s"},
 			want: []isms.AssetContinuityStatus{
-				{Name: "a", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(time.Hour)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow)},
+				{Name: "a", State: isms.AssetBackupTooOld, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(time.Hour)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow)},
 			},
 			lastBackup: planTime(planAgo(time.Hour)),
 		},
@@ -181,8 +181,8 @@ func TestPlanBackupsWithinRPO(t *testing.T) {
 			assets:     []coveredAsset{backedUpAsset("a", planAgo(30*time.Minute)), backedUpAsset("b")},
 			status:     metav1.ConditionFalse, reason: isms.ReasonNoBackupFound, words: []string{"b has no complete backup"},
 			want: []isms.AssetContinuityStatus{
-				{Name: "a", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(30 * time.Minute)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(30 * time.Minute))},
-				{Name: "b"},
+				{Name: "a", State: isms.AssetWithinRPO, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(30 * time.Minute)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(30 * time.Minute))},
+				{Name: "b", State: isms.AssetNoBackup},
 			},
 		},
 		{
@@ -190,14 +190,14 @@ func TestPlanBackupsWithinRPO(t *testing.T) {
 			objectives: planRPO(time.Hour),
 			assets:     []coveredAsset{partiallyFailed},
 			status:     metav1.ConditionFalse, reason: isms.ReasonNoBackupFound, words: []string{"b has no complete backup"},
-			want: []isms.AssetContinuityStatus{{Name: "b"}},
+			want: []isms.AssetContinuityStatus{{Name: "b", State: isms.AssetNoBackup}},
 		},
 		{
 			name:       "a backup to an Unavailable storage location is no backup",
 			objectives: planRPO(time.Hour),
 			assets:     []coveredAsset{locationDown},
 			status:     metav1.ConditionFalse, reason: isms.ReasonNoBackupFound, words: []string{"b has no complete backup"},
-			want: []isms.AssetContinuityStatus{{Name: "b"}},
+			want: []isms.AssetContinuityStatus{{Name: "b", State: isms.AssetNoBackup}},
 		},
 		{
 			name:       "an asset that does not exist",
@@ -205,8 +205,8 @@ func TestPlanBackupsWithinRPO(t *testing.T) {
 			assets:     []coveredAsset{backedUpAsset("a", planAgo(30*time.Minute)), {name: "gone"}},
 			status:     metav1.ConditionFalse, reason: isms.ReasonNoBackupFound, words: []string{"InformationAsset gone does not exist"},
 			want: []isms.AssetContinuityStatus{
-				{Name: "a", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(30 * time.Minute)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(30 * time.Minute))},
-				{Name: "gone"},
+				{Name: "a", State: isms.AssetWithinRPO, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(30 * time.Minute)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(30 * time.Minute))},
+				{Name: "gone", State: isms.AssetNotFound},
 			},
 		},
 		{
@@ -214,7 +214,7 @@ func TestPlanBackupsWithinRPO(t *testing.T) {
 			assets: []coveredAsset{backedUpAsset("a", planAgo(23*time.Hour))},
 			status: metav1.ConditionTrue, reason: isms.ReasonBackupCurrent,
 			want: []isms.AssetContinuityStatus{
-				{Name: "a", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(23 * time.Hour)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(time.Hour))},
+				{Name: "a", State: isms.AssetWithinRPO, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(23 * time.Hour)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(time.Hour))},
 			},
 			lastBackup: planTime(planAgo(23 * time.Hour)),
 		},
@@ -223,7 +223,7 @@ func TestPlanBackupsWithinRPO(t *testing.T) {
 			assets: []coveredAsset{backedUpAsset("a", planAgo(25*time.Hour))},
 			status: metav1.ConditionFalse, reason: isms.ReasonBackupTooOld, words: []string{"a's newest backup", "the maximum backup age 24h0m0s"},
 			want: []isms.AssetContinuityStatus{
-				{Name: "a", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(25 * time.Hour)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planAgo(time.Hour))},
+				{Name: "a", State: isms.AssetBackupTooOld, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(25 * time.Hour)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planAgo(time.Hour))},
 			},
 			lastBackup: planTime(planAgo(25 * time.Hour)),
 		},
@@ -233,7 +233,7 @@ func TestPlanBackupsWithinRPO(t *testing.T) {
 			assets:     []coveredAsset{maxAge(6*time.Hour, backedUpAsset("a", planAgo(7*time.Hour)))},
 			status:     metav1.ConditionFalse, reason: isms.ReasonBackupTooOld, words: []string{"a's newest backup", "the maximum backup age 6h0m0s"},
 			want: []isms.AssetContinuityStatus{
-				{Name: "a", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(7 * time.Hour)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planAgo(time.Hour))},
+				{Name: "a", State: isms.AssetBackupTooOld, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(7 * time.Hour)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planAgo(time.Hour))},
 			},
 			lastBackup: planTime(planAgo(7 * time.Hour)),
 		},
@@ -243,7 +243,7 @@ func TestPlanBackupsWithinRPO(t *testing.T) {
 			assets:     []coveredAsset{maxAge(time.Hour, backedUpAsset("a", planAgo(90*time.Minute)))},
 			status:     metav1.ConditionTrue, reason: isms.ReasonBackupCurrent,
 			want: []isms.AssetContinuityStatus{
-				{Name: "a", LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(90 * time.Minute)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(30 * time.Minute))},
+				{Name: "a", State: isms.AssetWithinRPO, LastBackup: &isms.BackupEvidence{Time: metav1.NewTime(planAgo(90 * time.Minute)), Source: "Backup/velero/a-0"}, BackupDue: planTime(planNow.Add(30 * time.Minute))},
 			},
 			lastBackup: planTime(planAgo(90 * time.Minute)),
 		},
@@ -658,7 +658,7 @@ func TestPlanStatusReplacesAStaleStatus(t *testing.T) {
 	in.assets = []coveredAsset{backedUpAsset("a")}
 	in.dependencies = nil
 	got, _ := planStatus(in)
-	want := []isms.AssetContinuityStatus{{Name: "a"}}
+	want := []isms.AssetContinuityStatus{{Name: "a", State: isms.AssetNoBackup}}
 	if diff := cmp.Diff(want, got.Assets); diff != "" {
 		t.Errorf("status.assets (-want +got):\n%s", diff)
 	}

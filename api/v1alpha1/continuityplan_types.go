@@ -247,12 +247,28 @@ type ContinuityPlanStatus struct {
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
+// AssetBackupState says how a covered asset's backups stand against the RPO.
+// +kubebuilder:validation:Enum=WithinRPO;BackupTooOld;NoBackup;AssetNotFound
+type AssetBackupState string
+
+// Asset backup states.
+const (
+	AssetWithinRPO    AssetBackupState = "WithinRPO"
+	AssetBackupTooOld AssetBackupState = "BackupTooOld"
+	AssetNoBackup     AssetBackupState = "NoBackup"
+	AssetNotFound     AssetBackupState = "AssetNotFound"
+)
+
 // AssetContinuityStatus is the backup state of one covered asset.
 type AssetContinuityStatus struct {
 	// name of the asset.
 	// +required
 	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
+
+	// state of the asset's backups against the RPO.
+	// +required
+	State AssetBackupState `json:"state"`
 
 	// lastBackup is the newest backup that captured the asset.
 	// +optional

@@ -3,12 +3,16 @@ package controls
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 )
+
+// PlanGracePeriod is how long a new asset waits for the ContinuityPlan it names to appear.
+const PlanGracePeriod = time.Minute
 
 // checkContinuityPlan is BCP-01: the asset names, in spec.continuityPlanRef, a
 // ContinuityPlan of its namespace that lists it and is Ready.
@@ -22,6 +26,11 @@ func checkContinuityPlan(e *Evidence) outcome {
 		return fail("the asset names no continuity plan; set spec.continuityPlanRef to a ContinuityPlan that covers it")
 	}
 	i := slices.IndexFunc(e.Plans, func(p isms.ContinuityPlan) bool { return p.Name == planRef.Name })
+	if waitUntil := e.Asset.CreationTimestamp.Add(PlanGracePeriod); i < 0 && e.Now.Before(waitUntil) {
+		// An asset and its plan are usually applied together; give the plan a moment to
+		// appear before recording a failure that would stay in the register.
+		return outcome{notEvaluated: fmt.Sprintf("not evaluated yet: waiting for ContinuityPlan %q, named in spec.continuityPlanRef", planRef.Name), recheckAt: waitUntil}
+	}
 	if i < 0 {
 		return fail("spec.continuityPlanRef names ContinuityPlan %q, which does not exist in the namespace", planRef.Name)
 	}
@@ -30,10 +39,14 @@ func checkContinuityPlan(e *Evidence) outcome {
 		return fail("ContinuityPlan %q does not list the asset in spec.assets", plan.Name)
 	}
 	ready := meta.FindStatusCondition(plan.Status.Conditions, isms.ConditionReady)
+	seen := slices.ContainsFunc(plan.Status.Assets, func(a isms.AssetContinuityStatus) bool {
+		return a.Name == e.Asset.Name && a.State != isms.AssetNotFound
+	})
 	switch {
-	case ready == nil || ready.ObservedGeneration != plan.Generation:
-		// No evidence either way yet: a new plan, or one just changed.
-		return outcome{notEvaluated: fmt.Sprintf("not evaluated yet: ContinuityPlan %q has not been evaluated", plan.Name)}
+	case ready == nil || ready.ObservedGeneration != plan.Generation || !seen:
+		// No evidence either way yet: a new plan, one just changed, or one last evaluated
+		// before this asset existed.
+		return outcome{notEvaluated: fmt.Sprintf("not evaluated yet: ContinuityPlan %q has not been evaluated with this asset", plan.Name)}
 	case ready.Status != metav1.ConditionTrue:
 		return fail("ContinuityPlan %q is not Ready: %s", plan.Name, ready.Message)
 	}

@@ -2,6 +2,7 @@ package controls
 
 import (
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -38,6 +39,15 @@ func TestCheckContinuityPlan(t *testing.T) {
 			want:     fail(finding(testPlan, "does not exist")),
 		},
 		{
+			name: "a new asset waits a minute for its plan to appear (they are usually applied together)",
+			evidence: func() *Evidence {
+				e := evidence(testPlan, continuityPlan("pas-continuity", listing))
+				e.Asset.CreationTimestamp = metav1.NewTime(e.Now.Add(-10 * time.Second))
+				return e
+			}(),
+			want: undecided(testPlan, "waiting for ContinuityPlan"),
+		},
+		{
 			name:     "the plan does not list the asset",
 			evidence: evidence(testPlan, continuityPlan(testPlan, []string{"pas-records"})),
 			want:     fail(finding(testPlan, "does not list")),
@@ -71,6 +81,14 @@ func TestCheckContinuityPlan(t *testing.T) {
 			evidence: evidence(testPlan, continuityPlan(testPlan, listing,
 				planReady(metav1.ConditionFalse, 1, "Exercised: no exercise"))),
 			want: undecided(testPlan, "not been evaluated"),
+		},
+		{
+			name: "the plan was last evaluated before the asset existed: undecided",
+			evidence: evidence(testPlan, continuityPlan(testPlan, listing, func(p *isms.ContinuityPlan) {
+				p.Status.Assets[1].State = isms.AssetNotFound // listing[1] is the asset
+				planReady(metav1.ConditionFalse, 2, "InformationAsset epr-records does not exist.")(p)
+			})),
+			want: undecided(testPlan, "not been evaluated with this asset"),
 		},
 		{
 			name: "no Ready condition: not evaluated yet",

@@ -59,6 +59,9 @@ func Evaluate(e *Evidence) Evaluation {
 			result.Status, result.Reason = StatusNotEvaluated, NoWorkloads
 		default:
 			out := c.check(e)
+			if !out.recheckAt.IsZero() && (eval.RecheckAt.IsZero() || out.recheckAt.Before(eval.RecheckAt)) {
+				eval.RecheckAt = out.recheckAt
+			}
 			if out.notEvaluated != "" {
 				result.Status, result.Reason = StatusNotEvaluated, out.notEvaluated
 				break
@@ -77,9 +80,6 @@ func Evaluate(e *Evidence) Evaluation {
 			slices.SortFunc(result.Findings, compareFindings)
 			result.Findings = slices.Compact(result.Findings)
 			result.Passed = slices.Compact(slices.Sorted(slices.Values(out.passed)))
-			if !out.recheckAt.IsZero() && (eval.RecheckAt.IsZero() || out.recheckAt.Before(eval.RecheckAt)) {
-				eval.RecheckAt = out.recheckAt
-			}
 		}
 		eval.Results = append(eval.Results, result)
 	}
