@@ -57,7 +57,8 @@ UPSTREAM_CRDS = \
 
 .PHONY: demo
 demo: envtest build ## Run the operator on a local control plane with a demo estate; Ctrl-C stops it.
-	$(UPSTREAM_CRDS); KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/demo -operator $(LOCALBIN)/isms-operator \
+	go build -o $(LOCALBIN)/isms-demo ./hack/demo
+	$(UPSTREAM_CRDS); KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" exec $(LOCALBIN)/isms-demo -operator $(LOCALBIN)/isms-operator \
 		-crds "$$VELERO_CRDS,$$SNAPSHOT_CRDS/snapshot.storage.k8s.io_volumesnapshots.yaml"
 
 .PHONY: test

@@ -36,6 +36,7 @@ type Env struct {
 	Client client.WithWatch
 
 	env         *envtest.Environment
+	admin       *envtest.AuthenticatedUser
 	kubectlPath string
 	kubectlArgs []string // the flags that connect kubectl to this control plane
 }
@@ -142,6 +143,7 @@ func Start(opts Options) (*Env, error) {
 		_ = env.Stop()
 		return nil, err
 	}
+	e.admin = admin
 	kubectl, err := admin.Kubectl()
 	if err != nil {
 		_ = env.Stop()
@@ -149,6 +151,16 @@ func Start(opts Options) (*Env, error) {
 	}
 	e.kubectlPath, e.kubectlArgs = kubectl.Path, kubectl.Opts
 	return e, nil
+}
+
+// WriteKubeconfig writes a kubeconfig for a cluster administrator to path, for tools such
+// as helm, and returns path.
+func (e *Env) WriteKubeconfig(path string) (string, error) {
+	data, err := e.admin.KubeConfig()
+	if err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, data, 0o600)
 }
 
 // WebhookServer returns a webhook server at the address and with the certificates the
