@@ -16,9 +16,12 @@ import (
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/testenv"
 )
 
@@ -103,6 +106,26 @@ func TestManagerServesProbesMetricsAndElectsALeader(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the manager was not elected leader within 30s")
 	}
+	// The operator's own metrics: an asset's controls, the register by rating and state.
+	asset := &isms.InformationAsset{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "staff-records"},
+		Spec: isms.InformationAssetSpec{Owner: isms.Person{Name: "Sam Patel"}, Classification: isms.ClassificationOfficial,
+			Criticality: isms.CriticalityLow, Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "hr"}}}}
+	risk := &isms.Risk{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "supplier-exit"},
+		Spec: isms.RiskSpec{Title: "Supplier leaves the market", Source: isms.SourceDeclared, Owner: isms.Person{Name: "Sam Patel"},
+			Likelihood: 2, Consequence: 3}}
+	for _, obj := range []client.Object{asset, risk} {
+		if err := env.Client.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{
+		fmt.Sprintf(`isms_control_failing{asset="staff-records",control="GOV-01",level="Required",namespace="%s"} 0`, ns),
+		fmt.Sprintf(`isms_risks{namespace="%s",rating="Moderate",state="Open"} 1`, ns),
+		"isms_evaluation_duration_seconds_count",
+	} {
+		eventuallyMetric(t, "http://"+opts.metricsAddr+"/metrics", want)
+	}
+
 	lease := &coordinationv1.Lease{}
 	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: leaderElectionID}, lease); err != nil {
 		t.Fatalf("leader-election Lease: %v", err)
@@ -110,6 +133,17 @@ func TestManagerServesProbesMetricsAndElectsALeader(t *testing.T) {
 	if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity == "" {
 		t.Errorf("Lease %s has no holder: %+v", leaderElectionID, lease.Spec)
 	}
+}
+
+// eventuallyMetric polls the metrics endpoint until it serves a line starting with want.
+func eventuallyMetric(t *testing.T, url, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if strings.Contains("\n"+get(t, url), "\n"+want) {
+			return
+		}
+	}
+	t.Errorf("the metrics never served %q", want)
 }
 
 func TestManagerRefusesAClusterWithoutTheCRDs(t *testing.T) {
