@@ -44,7 +44,7 @@ type ContinuityPlanReconciler struct {
 	// Recorder emits Events when the plan's readiness changes.
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
-	Now func() time.Time
+	Now Clock
 }
 
 // Reconcile computes the plan's status, writes it only when it changed, and requeues at
@@ -54,10 +54,7 @@ func (r *ContinuityPlanReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err := r.Get(ctx, req.NamespacedName, plan); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	now := time.Now()
-	if r.Now != nil {
-		now = r.Now()
-	}
+	now := r.Now.now()
 	in := planInputs{plan: plan, now: now}
 	for _, ref := range plan.Spec.Assets {
 		covered, err := r.coveredAsset(ctx, plan.Namespace, ref.Name, now)

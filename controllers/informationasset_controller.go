@@ -25,6 +25,16 @@ import (
 	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 )
 
+// Clock is the reconcilers' time source, so tests can move time; nil means time.Now.
+type Clock func() time.Time
+
+func (c Clock) now() time.Time {
+	if c == nil {
+		return time.Now()
+	}
+	return c()
+}
+
 // errRiskExists: a Risk the register decided to create exists already.
 var errRiskExists = errors.New("the risk exists already")
 
@@ -60,7 +70,7 @@ type InformationAssetReconciler struct {
 	// Recorder emits Events when a control starts or stops failing and when a Risk changes state.
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
-	Now func() time.Time
+	Now Clock
 }
 
 // Reconcile gathers the asset's evidence, evaluates the catalogue, brings its Risks up to
@@ -73,7 +83,7 @@ func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	now := r.now()
+	now := r.Now.now()
 	if !asset.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.finalize(ctx, asset, now)
 	}
@@ -109,13 +119,6 @@ func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	}
 	r.recordTransitions(asset, previous, eval.Results)
 	return ctrl.Result{RequeueAfter: untilRecheck(eval.RecheckAt, now)}, nil
-}
-
-func (r *InformationAssetReconciler) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now()
 }
 
 func (r *InformationAssetReconciler) addFinalizer(ctx context.Context, asset *isms.InformationAsset) error {

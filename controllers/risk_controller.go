@@ -30,7 +30,7 @@ type RiskReconciler struct {
 	// Recorder emits Events on state changes.
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
-	Now func() time.Time
+	Now Clock
 }
 
 // Reconcile writes the risk's status when it changed, and requeues at the next time
@@ -40,10 +40,7 @@ func (r *RiskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if err := r.Get(ctx, req.NamespacedName, risk); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	now := time.Now()
-	if r.Now != nil {
-		now = r.Now()
-	}
+	now := r.Now.now()
 	status := register.Status(risk, nil, now, r.Matrix)
 	if !equality.Semantic.DeepEqual(risk.Status, status) {
 		previous := risk.Status.State
