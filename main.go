@@ -31,7 +31,8 @@ import (
 const (
 	// leaderElectionID names the Lease that replicas compete for.
 	leaderElectionID = "isms-operator.isms.nhs.uk"
-	// discoveryInterval is how often the operator looks for optional CRDs (Istio) that are absent.
+	// discoveryInterval is how often the operator looks for optional CRDs (Istio, Velero,
+	// CSI snapshots) that are absent.
 	discoveryInterval = time.Minute
 )
 
@@ -188,7 +189,11 @@ func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Ma
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, err
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	ready := healthz.Ping
+	if opts.enableWebhooks {
+		ready = mgr.GetWebhookServer().StartedChecker() // Risk writes fail while it is down
+	}
+	if err := mgr.AddReadyzCheck("readyz", ready); err != nil {
 		return nil, err
 	}
 	return mgr, nil

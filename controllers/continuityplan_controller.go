@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -64,7 +66,11 @@ func (r *ContinuityPlanReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		in.assets = append(in.assets, covered)
 	}
 	for _, dep := range plan.Spec.Dependencies {
-		in.dependencies = append(in.dependencies, r.dependencyStatus(ctx, plan.Namespace, dep))
+		st, err := r.dependencyStatus(ctx, plan.Namespace, dep)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		in.dependencies = append(in.dependencies, st)
 	}
 	status, recheck := planStatus(in)
 	if err := r.patchStatus(ctx, plan, status); err != nil {
@@ -85,86 +91,78 @@ func (r *ContinuityPlanReconciler) coveredAsset(ctx context.Context, ns, name st
 	return coveredAsset{name: name, evidence: ev}, nil
 }
 
-// dependencyStatus observes one dependency: Deployments and StatefulSets by their
-// available replicas, Services by their ready endpoints.
-func (r *ContinuityPlanReconciler) dependencyStatus(ctx context.Context, planNamespace string, dep isms.Dependency) isms.DependencyStatus {
+// dependencyStatus observes one dependency: Deployments and StatefulSets (apps/v1) by
+// their available replicas, Services (v1) by their ready endpoints. Messages say what was
+// seen, not counts that change with every scaling, so status is written only when
+// availability changes. A read that fails for another reason than absence is returned.
+func (r *ContinuityPlanReconciler) dependencyStatus(ctx context.Context, planNamespace string, dep isms.Dependency) (isms.DependencyStatus, error) {
 	st := isms.DependencyStatus{Name: dep.Name}
 	if dep.Ref == nil {
 		st.Availability, st.Message = isms.DependencyExternal, "Outside the cluster; not observed."
-		return st
+		return st, nil
 	}
-	ns := dep.Ref.Namespace
-	if ns == "" {
-		ns = planNamespace
+	ref := dep.Ref
+	key := types.NamespacedName{Namespace: cmp.Or(ref.Namespace, planNamespace), Name: ref.Name}
+	set := func(availability isms.DependencyAvailability, format string, args ...any) (isms.DependencyStatus, error) {
+		st.Availability, st.Message = availability, fmt.Sprintf(format, args...)
+		return st, nil
 	}
-	key := types.NamespacedName{Namespace: ns, Name: dep.Ref.Name}
-	unavailable := func(format string, args ...any) isms.DependencyStatus {
-		st.Availability, st.Message = isms.DependencyUnavailable, fmt.Sprintf(format, args...)
-		return st
-	}
-	replicas := func(desired *int32, available int32) isms.DependencyStatus {
-		want := int32(1)
-		if desired != nil {
-			want = *desired
-		}
-		switch {
-		case want == 0:
-			return unavailable("%s %s is scaled to 0 replicas.", dep.Ref.Kind, key)
-		case available == 0:
-			return unavailable("%s %s has no available replica of %d.", dep.Ref.Kind, key, want)
-		}
-		st.Availability, st.Message = isms.DependencyAvailable, fmt.Sprintf("%d of %d replicas available.", available, want)
-		return st
-	}
-	var err error
-	switch dep.Ref.Kind {
-	case "Deployment":
-		d := &appsv1.Deployment{}
-		if err = r.Get(ctx, key, d); err == nil {
-			return replicas(d.Spec.Replicas, d.Status.AvailableReplicas)
-		}
-	case "StatefulSet":
-		s := &appsv1.StatefulSet{}
-		if err = r.Get(ctx, key, s); err == nil {
-			return replicas(s.Spec.Replicas, s.Status.AvailableReplicas)
-		}
-	case "Service":
-		if err = r.Get(ctx, key, &corev1.Service{}); err == nil {
-			return r.serviceStatus(ctx, st, key)
-		}
+	var obj client.Object
+	switch {
+	case ref.APIVersion == "apps/v1" && ref.Kind == "Deployment":
+		obj = &appsv1.Deployment{}
+	case ref.APIVersion == "apps/v1" && ref.Kind == "StatefulSet":
+		obj = &appsv1.StatefulSet{}
+	case ref.APIVersion == "v1" && ref.Kind == "Service":
+		obj = &corev1.Service{}
 	default:
-		st.Availability = isms.DependencyUnknown
-		st.Message = fmt.Sprintf("The operator observes Deployments, StatefulSets and Services, not %s.", dep.Ref.Kind)
-		return st
+		return set(isms.DependencyUnknown, "The operator observes apps/v1 Deployments and StatefulSets and v1 Services, not %s %s.", ref.APIVersion, ref.Kind)
 	}
-	if client.IgnoreNotFound(err) == nil {
-		return unavailable("%s %s does not exist.", dep.Ref.Kind, key)
+	if err := r.Get(ctx, key, obj); apierrors.IsNotFound(err) {
+		return set(isms.DependencyUnavailable, "%s %s does not exist.", ref.Kind, key)
+	} else if err != nil {
+		return st, fmt.Errorf("reading dependency %s %s: %w", ref.Kind, key, err)
 	}
-	st.Availability, st.Message = isms.DependencyUnknown, "Could not read it: "+err.Error()
-	return st
+	var desired *int32
+	var available int32
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		desired, available = o.Spec.Replicas, o.Status.AvailableReplicas
+	case *appsv1.StatefulSet:
+		desired, available = o.Spec.Replicas, o.Status.AvailableReplicas
+	case *corev1.Service:
+		ready, err := r.hasReadyEndpoint(ctx, key)
+		if err != nil {
+			return st, fmt.Errorf("reading the EndpointSlices of Service %s: %w", key, err)
+		}
+		if ready {
+			return set(isms.DependencyAvailable, "Service %s has ready endpoints.", key)
+		}
+		return set(isms.DependencyUnavailable, "Service %s has no ready endpoint.", key)
+	}
+	switch {
+	case desired != nil && *desired == 0:
+		return set(isms.DependencyUnavailable, "%s %s is scaled to 0 replicas.", ref.Kind, key)
+	case available == 0:
+		return set(isms.DependencyUnavailable, "%s %s has no available replica.", ref.Kind, key)
+	}
+	return set(isms.DependencyAvailable, "%s %s has available replicas.", ref.Kind, key)
 }
 
-// serviceStatus: a Service is available when an EndpointSlice of it has a ready endpoint.
-func (r *ContinuityPlanReconciler) serviceStatus(ctx context.Context, st isms.DependencyStatus, key types.NamespacedName) isms.DependencyStatus {
+// hasReadyEndpoint reports whether an EndpointSlice of the Service has a ready endpoint.
+func (r *ContinuityPlanReconciler) hasReadyEndpoint(ctx context.Context, key types.NamespacedName) (bool, error) {
 	var slices discoveryv1.EndpointSliceList
 	if err := r.List(ctx, &slices, client.InNamespace(key.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: key.Name}); err != nil {
-		st.Availability, st.Message = isms.DependencyUnknown, "Could not read its EndpointSlices: "+err.Error()
-		return st
+		return false, err
 	}
-	ready := 0
 	for _, s := range slices.Items {
 		for _, e := range s.Endpoints {
 			if e.Conditions.Ready == nil || *e.Conditions.Ready {
-				ready++
+				return true, nil
 			}
 		}
 	}
-	if ready == 0 {
-		st.Availability, st.Message = isms.DependencyUnavailable, fmt.Sprintf("Service %s has no ready endpoint.", key)
-		return st
-	}
-	st.Availability, st.Message = isms.DependencyAvailable, fmt.Sprintf("%d ready endpoints.", ready)
-	return st
+	return false, nil
 }
 
 // patchStatus writes status when it changed, with an Event when readiness changes.
@@ -184,10 +182,23 @@ func (r *ContinuityPlanReconciler) patchStatus(ctx context.Context, plan *isms.C
 	case isReady && !wasReady:
 		r.Recorder.Eventf(plan, nil, corev1.EventTypeNormal, "PlanReady", "Evaluate", "%s", ready.Message)
 	case !isReady && (wasReady || before == nil):
-		r.Recorder.Eventf(plan, nil, corev1.EventTypeWarning, "PlanNotReady", "Evaluate", "%s", ready.Message)
+		// The action names what fails, so client-go does not merge different causes into
+		// one event series.
+		r.Recorder.Eventf(plan, nil, corev1.EventTypeWarning, "PlanNotReady", "Evaluate"+failingConditions(status.Conditions), "%s", ready.Message)
 	}
 	log.FromContext(ctx).V(1).Info("Updated the plan's status", "ready", ready.Status)
 	return nil
+}
+
+// failingConditions joins the types of the plan's conditions that are not True, Ready aside.
+func failingConditions(conditions []metav1.Condition) string {
+	var failing string
+	for _, c := range conditions {
+		if c.Type != isms.ConditionReady && c.Status != metav1.ConditionTrue {
+			failing += c.Type
+		}
+	}
+	return failing
 }
 
 // indexPlanDependency indexes ContinuityPlans by their in-cluster dependencies, as
@@ -196,8 +207,9 @@ const indexPlanDependency = "isms.planDependency"
 
 func dependencyKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
 
-// SetupWithManager watches plans, the assets and workloads they cover, and their
-// dependencies; the optional backup kinds are added when discovered (Setup).
+// SetupWithManager watches plans, the assets and workloads they cover (their templates),
+// and their dependencies (their availability); the optional backup kinds are added when
+// discovered (Setup).
 func (r *ContinuityPlanReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) (controller.Controller, error) {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &isms.ContinuityPlan{}, indexPlanDependency, func(o client.Object) []string {
 		plan := o.(*isms.ContinuityPlan)
@@ -217,20 +229,16 @@ func (r *ContinuityPlanReconciler) SetupWithManager(ctx context.Context, mgr ctr
 	}
 	inNamespace := handler.EnqueueRequestsFromMapFunc(r.plansInObjectNamespace)
 	b := ctrl.NewControllerManagedBy(mgr).Named("continuityplan").
+		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrentReconciles}).
 		For(&isms.ContinuityPlan{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&isms.InformationAsset{}, inNamespace, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&corev1.PersistentVolumeClaim{}, inNamespace).
-		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.plansOfWorkloadOrDependency), builder.WithPredicates(predicate.Or[client.Object](templateChanged, availabilityChanged))).
-		Watches(&appsv1.StatefulSet{}, handler.EnqueueRequestsFromMapFunc(r.plansOfWorkloadOrDependency), builder.WithPredicates(predicate.Or[client.Object](templateChanged, availabilityChanged))).
+		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.plansDependingOnWorkload), builder.WithPredicates(availabilityChanged)).
+		Watches(&appsv1.StatefulSet{}, handler.EnqueueRequestsFromMapFunc(r.plansDependingOnWorkload), builder.WithPredicates(availabilityChanged)).
 		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.plansDependingOnService)).
 		Watches(&discoveryv1.EndpointSlice{}, handler.EnqueueRequestsFromMapFunc(r.plansDependingOnService))
+	// A changed pod template may change which backups cover a covered asset.
 	for _, workload := range evidence.WorkloadObjects() {
-		if _, isDeployment := workload.(*appsv1.Deployment); isDeployment {
-			continue
-		}
-		if _, isStatefulSet := workload.(*appsv1.StatefulSet); isStatefulSet {
-			continue
-		}
 		b = b.Watches(workload, inNamespace, builder.WithPredicates(templateChanged))
 	}
 	return b.Build(r)
@@ -285,14 +293,13 @@ func (r *ContinuityPlanReconciler) plansDependingOn(ctx context.Context, kind, n
 	return requestsFor(plans.Items)
 }
 
-// plansOfWorkloadOrDependency maps a Deployment or StatefulSet to the plans of its
-// namespace (it may hold a covered asset) and the plans that depend on it.
-func (r *ContinuityPlanReconciler) plansOfWorkloadOrDependency(ctx context.Context, obj client.Object) []reconcile.Request {
+// plansDependingOnWorkload maps a Deployment or StatefulSet to the plans that depend on it.
+func (r *ContinuityPlanReconciler) plansDependingOnWorkload(ctx context.Context, obj client.Object) []reconcile.Request {
 	kind := "Deployment"
 	if _, ok := obj.(*appsv1.StatefulSet); ok {
 		kind = "StatefulSet"
 	}
-	return append(r.plansIn(ctx, obj.GetNamespace()), r.plansDependingOn(ctx, kind, obj.GetNamespace(), obj.GetName())...)
+	return r.plansDependingOn(ctx, kind, obj.GetNamespace(), obj.GetName())
 }
 
 // plansDependingOnService maps a Service, or an EndpointSlice of one, to the plans that

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -122,7 +123,8 @@ func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Req
 }
 
 func (r *InformationAssetReconciler) addFinalizer(ctx context.Context, asset *isms.InformationAsset) error {
-	patch := client.MergeFrom(asset.DeepCopy())
+	// The lock keeps a merge patch of the finalizer list from dropping another's finalizer.
+	patch := client.MergeFromWithOptions(asset.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	if !controllerutil.AddFinalizer(asset, registerFinalizer) {
 		return nil
 	}
@@ -138,7 +140,7 @@ func (r *InformationAssetReconciler) finalize(ctx context.Context, asset *isms.I
 	if _, err := r.syncRisks(ctx, asset, register.Observation{Asset: asset, Removed: true, Now: now}); err != nil {
 		return err
 	}
-	patch := client.MergeFrom(asset.DeepCopy())
+	patch := client.MergeFromWithOptions(asset.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	controllerutil.RemoveFinalizer(asset, registerFinalizer)
 	return r.Patch(ctx, asset, patch)
 }
@@ -146,8 +148,12 @@ func (r *InformationAssetReconciler) finalize(ctx context.Context, asset *isms.I
 // observation is what the register needs of an evaluation: the findings of each failing
 // Required control, and whether each failure is reachable from outside the cluster.
 func observation(asset *isms.InformationAsset, ev *controls.Evidence, eval controls.Evaluation, now time.Time) register.Observation {
-	obs := register.Observation{Asset: asset, Now: now, Failing: map[isms.ControlID][]isms.Finding{}, Exposed: map[isms.ControlID]bool{}}
+	obs := register.Observation{Asset: asset, Now: now, Failing: map[isms.ControlID][]isms.Finding{},
+		Exposed: map[isms.ControlID]bool{}, Undecided: map[isms.ControlID]bool{}}
 	for _, result := range eval.Results {
+		if result.Status == controls.StatusNotEvaluated && result.Level != isms.LevelNotRequired {
+			obs.Undecided[result.Control] = true
+		}
 		if result.Level != isms.LevelRequired || result.Status != controls.StatusFail {
 			continue
 		}
@@ -172,7 +178,7 @@ func (r *InformationAssetReconciler) syncRisks(ctx context.Context, asset *isms.
 	}
 	risks := list.Items
 	for _, decision := range register.Decide(obs, risks, r.Matrix) {
-		risk, err := r.apply(ctx, decision)
+		risk, err := r.apply(ctx, asset, decision)
 		if err != nil {
 			return nil, err
 		}
@@ -198,7 +204,7 @@ func indexOf(risks []isms.Risk, name string) int {
 // existing Risk's status. The update carries the resourceVersion the decision was made
 // from, so a concurrent writer's change is never overwritten: the conflict retries with
 // the fresh Risk.
-func (r *InformationAssetReconciler) apply(ctx context.Context, decision register.Decision) (*isms.Risk, error) {
+func (r *InformationAssetReconciler) apply(ctx context.Context, asset *isms.InformationAsset, decision register.Decision) (*isms.Risk, error) {
 	risk := decision.Risk
 	if decision.Action == register.Create {
 		status := risk.Status
@@ -212,7 +218,7 @@ func (r *InformationAssetReconciler) apply(ctx context.Context, decision registe
 	if err := r.Status().Update(ctx, risk); err != nil {
 		return nil, fmt.Errorf("writing the status of risk %s/%s: %w", risk.Namespace, risk.Name, err)
 	}
-	recordRiskTransition(r.Recorder, decision.Previous, risk)
+	recordRiskTransition(r.Recorder, decision.Previous, risk, asset)
 	log.FromContext(ctx).Info("Updated the risk register", "risk", risk.Name, "action", decision.Action, "state", risk.Status.State)
 	return risk, nil
 }
@@ -255,18 +261,28 @@ func invalidSelectorStatus(asset *isms.InformationAsset, err error) isms.Informa
 // Normal one for each that stopped, comparing the findings before and after.
 func (r *InformationAssetReconciler) recordTransitions(asset *isms.InformationAsset, previous []isms.Finding, results []controls.Result) {
 	for _, result := range results {
+		if result.Status == controls.StatusNotEvaluated {
+			continue // no evidence either way: neither started nor stopped failing
+		}
 		was := failedAt(previous, result.Control, result.Level)
 		is := result.Status == controls.StatusFail
 		switch {
 		case is && !was:
 			first := firstAt(result)
-			r.Recorder.Eventf(asset, nil, corev1.EventTypeWarning, "ControlFailing", "Evaluate",
+			r.Recorder.Eventf(asset, nil, corev1.EventTypeWarning, "ControlFailing", evaluateAction(result.Control),
 				"%s (%s) started failing: %s: %s", result.Control, result.Level, first.Resource, first.Message)
 		case was && !is:
-			r.Recorder.Eventf(asset, nil, corev1.EventTypeNormal, "ControlPassing", "Evaluate",
+			r.Recorder.Eventf(asset, nil, corev1.EventTypeNormal, "ControlPassing", evaluateAction(result.Control),
 				"%s (%s) no longer fails", result.Control, result.Level)
 		}
 	}
+}
+
+// evaluateAction names the evaluation of one control, e.g. EvaluateENC01. Events that
+// differ only in their note are merged into one series by client-go, so each control's
+// events carry their own action.
+func evaluateAction(control isms.ControlID) string {
+	return "Evaluate" + strings.ReplaceAll(string(control), "-", "")
 }
 
 // firstAt returns the first finding at the control's own level.

@@ -186,13 +186,11 @@ func finding(asset *isms.InformationAsset, control isms.ControlID) (isms.Finding
 	return isms.Finding{}, false
 }
 
+// update reads obj afresh, changes it and writes it back, retrying when the operator's
+// writes (status, finalizers) race the update.
 func update[T client.Object](t *testing.T, obj T, mutate func(T)) {
 	t.Helper()
-	if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
-		t.Fatal(err)
-	}
-	mutate(obj)
-	if err := env.Client.Update(context.Background(), obj); err != nil {
+	if err := updateAs(t, env.Client, obj, mutate); err != nil {
 		t.Fatal(err)
 	}
 }

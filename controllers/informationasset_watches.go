@@ -49,6 +49,7 @@ func (r *InformationAssetReconciler) SetupWithManager(ctx context.Context, mgr c
 		return nil, err
 	}
 	b := ctrl.NewControllerManagedBy(mgr).Named("informationasset").
+		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrentReconciles}).
 		For(&isms.InformationAsset{}, builder.WithPredicates(predicate.GenerationChangedPredicate{}))
 	for _, workload := range evidence.WorkloadObjects() {
 		b = b.Watches(workload, handler.EnqueueRequestsFromMapFunc(r.assetsSelecting), builder.WithPredicates(templateChanged))
@@ -256,7 +257,8 @@ func (r *InformationAssetReconciler) assetsOfStorageClass(ctx context.Context, o
 }
 
 // assetsOfClusterRole maps a ClusterRole to the assets its bindings affect: every asset
-// when a ClusterRoleBinding binds it, else those of the namespaces whose RoleBindings do.
+// when a ClusterRoleBinding binds it and its rules could grant what ACC-03 guards, else
+// those of the namespaces whose RoleBindings bind it.
 func (r *InformationAssetReconciler) assetsOfClusterRole(ctx context.Context, obj client.Object) []reconcile.Request {
 	var clusterBindings rbacv1.ClusterRoleBindingList
 	var bindings rbacv1.RoleBindingList
@@ -266,8 +268,8 @@ func (r *InformationAssetReconciler) assetsOfClusterRole(ctx context.Context, ob
 			return nil
 		}
 	}
-	if len(clusterBindings.Items) > 0 {
-		return r.assetsIn(ctx, "")
+	if len(clusterBindings.Items) > 0 && controls.MayGrantGuardedRights(obj.(*rbacv1.ClusterRole).Rules) {
+		return r.assetsIn(ctx, "") // both old and new are mapped, so a grant removed is seen too
 	}
 	var namespaces []string
 	for _, b := range bindings.Items {

@@ -18,7 +18,7 @@ import (
 var (
 	controlFailing = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "isms_control_failing",
-		Help: "1 when the control fails for the asset, 0 when it passes; absent when not evaluated or not required.",
+		Help: "1 when the control fails for the asset (whether or not an accepted risk covers it; isms_asset_compliant counts acceptance), 0 when it passes; absent when not evaluated or not required.",
 	}, []string{"namespace", "asset", "control", "level"})
 	assetCompliant = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "isms_asset_compliant",
@@ -34,12 +34,21 @@ var (
 )
 
 // risksCollector counts Risks from the cache at each scrape, so the figure is always the
-// register's own and costs no API call.
-type risksCollector struct{ reader client.Reader }
+// register's own and costs no API call. Only the leader reports, so that a sum over
+// replicas counts each Risk once.
+type risksCollector struct {
+	reader client.Reader
+	leader <-chan struct{}
+}
 
 func (c risksCollector) Describe(ch chan<- *prometheus.Desc) { ch <- risksDesc }
 
 func (c risksCollector) Collect(ch chan<- prometheus.Metric) {
+	select {
+	case <-c.leader:
+	default:
+		return
+	}
 	var risks isms.RiskList
 	if err := c.reader.List(context.Background(), &risks); err != nil {
 		log.Log.Error(err, "Could not count the risks for the metrics")
@@ -55,9 +64,10 @@ func (c risksCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// registerMetrics adds the operator's metrics to controller-runtime's registry.
-func registerMetrics(reader client.Reader) error {
-	for _, c := range []prometheus.Collector{controlFailing, assetCompliant, evaluationDuration, risksCollector{reader}} {
+// registerMetrics adds the operator's metrics to controller-runtime's registry; leader is
+// closed once this replica leads.
+func registerMetrics(reader client.Reader, leader <-chan struct{}) error {
+	for _, c := range []prometheus.Collector{controlFailing, assetCompliant, evaluationDuration, risksCollector{reader, leader}} {
 		if err := ctrlmetrics.Registry.Register(c); err != nil {
 			if _, already := err.(prometheus.AlreadyRegisteredError); !already {
 				return err

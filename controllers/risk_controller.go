@@ -7,7 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -40,6 +41,9 @@ func (r *RiskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if err := r.Get(ctx, req.NamespacedName, risk); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if risk.Spec.Source == isms.SourceDetected && meta.FindStatusCondition(risk.Status.Conditions, isms.ConditionControlFailing) == nil {
+		return ctrl.Result{}, nil // just created: the asset reconciler writes its first status
+	}
 	now := r.Now.now()
 	status := register.Status(risk, nil, now, r.Matrix)
 	if !equality.Semantic.DeepEqual(risk.Status, status) {
@@ -50,7 +54,11 @@ func (r *RiskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 		if err := r.Status().Update(ctx, risk); err != nil {
 			return ctrl.Result{}, fmt.Errorf("writing the status of risk %s/%s: %w", risk.Namespace, risk.Name, err)
 		}
-		recordRiskTransition(r.Recorder, previous, risk)
+		asset := &isms.InformationAsset{}
+		if ref := risk.Spec.AssetRef; ref == nil || r.Get(ctx, types.NamespacedName{Namespace: risk.Namespace, Name: ref.Name}, asset) != nil {
+			asset = nil
+		}
+		recordRiskTransition(r.Recorder, previous, risk, asset)
 	}
 	result := ctrl.Result{}
 	if next := register.RecheckAt(risk, now); !next.IsZero() {
@@ -73,9 +81,9 @@ var stateChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 	return e.ObjectOld.(*isms.Risk).Status.State != e.ObjectNew.(*isms.Risk).Status.State
 }}
 
-// recordRiskTransition emits an Event on the Risk and on its asset when its state changed,
-// quoting the history entry the change made.
-func recordRiskTransition(recorder events.EventRecorder, previous isms.RiskState, risk *isms.Risk) {
+// recordRiskTransition emits an Event on the Risk and, when it is known, on its asset when
+// the Risk's state changed, quoting the history entry the change made.
+func recordRiskTransition(recorder events.EventRecorder, previous isms.RiskState, risk *isms.Risk, asset *isms.InformationAsset) {
 	st := risk.Status
 	if st.State == previous || len(st.History) == 0 {
 		return
@@ -87,8 +95,7 @@ func recordRiskTransition(recorder events.EventRecorder, previous isms.RiskState
 	}
 	note := fmt.Sprintf("Risk %s is %s (score %d, %s): %s", risk.Name, st.State, st.Score, st.Rating, entry.Message)
 	recorder.Eventf(risk, nil, eventType, entry.Reason, "Transition", "%s", note)
-	if ref := risk.Spec.AssetRef; ref != nil {
-		asset := &isms.InformationAsset{ObjectMeta: metav1.ObjectMeta{Namespace: risk.Namespace, Name: ref.Name}}
+	if asset != nil {
 		recorder.Eventf(asset, risk, eventType, entry.Reason, "Transition", "%s", note)
 	}
 }

@@ -3,11 +3,13 @@ package controllers
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,6 +31,10 @@ import (
 	"github.com/isms-operator/isms-operator/internal/evidence"
 	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 )
+
+// maxConcurrentReconciles lets an asset's or a plan's evaluation wait on the API server
+// (writing status, raising a Risk) while others proceed.
+const maxConcurrentReconciles = 4
 
 // Config holds the install-time settings of the reconcilers.
 type Config struct {
@@ -53,7 +59,8 @@ func CacheOptions() cache.Options {
 		DefaultTransform:            cache.TransformStripManagedFields(),
 		ReaderFailOnMissingInformer: true,
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Pod{}: {Transform: stripPod},
+			&corev1.Pod{}:                {Transform: stripPod},
+			&discoveryv1.EndpointSlice{}: {Transform: stripEndpointSlice},
 		},
 	}
 }
@@ -63,11 +70,28 @@ func ClientOptions() client.Options {
 	return client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}}}}
 }
 
-// stripPod drops a cached Pod's managedFields and status.
+// stripPod drops a cached Pod's managedFields and status, and the spec of a Pod that a
+// workload controls: only Pods no workload controls are evaluated, and they are most of
+// what a cluster's cache would hold.
 var stripPod toolscache.TransformFunc = func(obj any) (any, error) {
 	if pod, ok := obj.(*corev1.Pod); ok {
 		pod.ManagedFields = nil
 		pod.Status = corev1.PodStatus{}
+		if _, _, evaluated := evidence.PodTemplate(pod); !evaluated {
+			pod.Spec = corev1.PodSpec{}
+		}
+	}
+	return obj, nil
+}
+
+// stripEndpointSlice keeps of a cached EndpointSlice only its metadata and whether each
+// endpoint is ready, which is what a plan's dependency on a Service reads.
+var stripEndpointSlice toolscache.TransformFunc = func(obj any) (any, error) {
+	if slice, ok := obj.(*discoveryv1.EndpointSlice); ok {
+		slice.ManagedFields, slice.Ports = nil, nil
+		for i, e := range slice.Endpoints {
+			slice.Endpoints[i] = discoveryv1.Endpoint{Conditions: e.Conditions}
+		}
 	}
 	return obj, nil
 }
@@ -86,7 +110,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 		Installed:          func(gvk schema.GroupVersionKind) bool { return optional[gvk].Installed() },
 	}
 	recorder := mgr.GetEventRecorder("isms-operator")
-	if err := registerMetrics(mgr.GetCache()); err != nil {
+	if err := registerMetrics(mgr.GetCache(), mgr.Elected()); err != nil {
 		return err
 	}
 
@@ -105,26 +129,62 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 		return err
 	}
 
+	// Re-evaluating every asset and plan once an optional kind appears replaces what its
+	// absence decided ("Velero is not installed") at once, not at the next change.
+	reevaluateAssets, reevaluatePlans := make(chan event.GenericEvent), make(chan event.GenericEvent)
+	if err := assetController.Watch(source.Channel(reevaluateAssets, &handler.EnqueueRequestForObject{})); err != nil {
+		return err
+	}
+	if err := planController.Watch(source.Channel(reevaluatePlans, &handler.EnqueueRequestForObject{})); err != nil {
+		return err
+	}
+	reevaluate := func(ctx context.Context) {
+		var assetList isms.InformationAssetList
+		var planList isms.ContinuityPlanList
+		if mgr.GetCache().List(ctx, &assetList) != nil || mgr.GetCache().List(ctx, &planList) != nil {
+			return
+		}
+		go func() {
+			for i := range assetList.Items {
+				send(ctx, reevaluateAssets, &assetList.Items[i])
+			}
+			for i := range planList.Items {
+				send(ctx, reevaluatePlans, &planList.Items[i])
+			}
+		}()
+	}
+
 	istioRoot := cmp.Or(cfg.IstioRootNamespace, controls.DefaultIstioRootNamespace)
 	for gvk, w := range optional {
-		w.watch = func() error {
-			namespaces := func(obj client.Object) []string { return affectedNamespaces(gvk, obj, istioRoot) }
-			if err := watchOptional(mgr, assetController, gvk, func(ctx context.Context, obj client.Object) []reconcile.Request {
+		namespaces := func(obj client.Object) []string { return affectedNamespaces(gvk, obj, istioRoot) }
+		targets := []*optionalTarget{
+			{controller: assetController, mapFn: func(ctx context.Context, obj client.Object) []reconcile.Request {
 				return assets.assetsInNamespaces(ctx, namespaces(obj))
-			}); err != nil {
-				return err
-			}
-			if gvk == evidence.PeerAuthentication {
-				return nil // plans read backups only
-			}
-			return watchOptional(mgr, planController, gvk, func(ctx context.Context, obj client.Object) []reconcile.Request {
+			}},
+		}
+		if gvk != evidence.PeerAuthentication { // plans read backups only
+			targets = append(targets, &optionalTarget{controller: planController, mapFn: func(ctx context.Context, obj client.Object) []reconcile.Request {
 				var requests []reconcile.Request
 				for _, ns := range namespaces(obj) {
 					requests = append(requests, plans.plansIn(ctx, ns)...)
 				}
 				return requests
-			})
+			}})
 		}
+		w.watch = func(ctx context.Context) error {
+			for _, target := range targets {
+				if target.watched {
+					continue // a retry must not watch twice
+				}
+				if err := target.controller.Watch(source.Kind(mgr.GetCache(), optionalObject(gvk),
+					handler.EnqueueRequestsFromMapFunc(target.mapFn), optionalPredicates(gvk)...)); err != nil {
+					return err
+				}
+				target.watched = true
+			}
+			return waitForSync(ctx, mgr.GetCache(), optionalObject(gvk))
+		}
+		w.onInstalled = reevaluate
 		if err := mgr.Add(w); err != nil {
 			return err
 		}
@@ -132,23 +192,62 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	return nil
 }
 
-// watchOptional starts a watch of an optional kind on c: typed for VolumeSnapshots (the
-// snapshotter's Go types are in the scheme), unstructured for the rest.
-func watchOptional(mgr ctrl.Manager, c controller.Controller, gvk schema.GroupVersionKind, mapFn handler.MapFunc) error {
-	var obj client.Object = &snapshotv1.VolumeSnapshot{}
-	if gvk != evidence.VolumeSnapshot {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(gvk)
-		obj = u
+// optionalTarget is a controller an optional kind's watch feeds, and whether it does yet.
+type optionalTarget struct {
+	controller controller.Controller
+	mapFn      handler.MapFunc
+	watched    bool
+}
+
+// send delivers e to ch unless ctx ends first.
+func send(ctx context.Context, ch chan<- event.GenericEvent, obj client.Object) {
+	select {
+	case ch <- event.GenericEvent{Object: obj}:
+	case <-ctx.Done():
 	}
-	return c.Watch(source.Kind(mgr.GetCache(), obj, handler.EnqueueRequestsFromMapFunc(mapFn), optionalPredicates(gvk)...))
+}
+
+// waitForSync waits until the cache of an optional kind holds every object, so that no
+// read of it fails or blocks once the kind counts as installed.
+func waitForSync(ctx context.Context, c cache.Cache, obj client.Object) error {
+	informer, err := c.GetInformer(ctx, obj, cache.BlockUntilSynced(false))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if !toolscache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
+		return fmt.Errorf("the cache of %T did not sync within a minute", obj)
+	}
+	return nil
+}
+
+// optionalObject is the object a watch of an optional kind reads: typed for VolumeSnapshots
+// (the snapshotter's Go types are in the scheme), unstructured for the rest.
+func optionalObject(gvk schema.GroupVersionKind) client.Object {
+	if gvk == evidence.VolumeSnapshot {
+		return &snapshotv1.VolumeSnapshot{}
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	return u
 }
 
 // optionalPredicates drop the updates of optional kinds that change nothing the controls
 // read: a Schedule records every run in its status, a BackupStorageLocation its every
 // validation, but only a change of spec, or of the location's phase, matters.
 func optionalPredicates(gvk schema.GroupVersionKind) []predicate.Predicate {
+	progress := func(o client.Object) any {
+		u := o.(*unstructured.Unstructured).Object
+		phase, _, _ := unstructured.NestedString(u, "status", "phase")
+		completed, _, _ := unstructured.NestedString(u, "status", "completionTimestamp")
+		return phase + " " + completed
+	}
 	switch gvk {
+	case evidence.VeleroBackup, evidence.VeleroRestore:
+		// A running backup or restore reports its progress often; only its outcome counts.
+		return []predicate.Predicate{predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, predicate.Funcs{
+			UpdateFunc: func(e event.UpdateEvent) bool { return progress(e.ObjectOld) != progress(e.ObjectNew) }})}
 	case evidence.VeleroSchedule:
 		return []predicate.Predicate{predicate.GenerationChangedPredicate{}}
 	case evidence.VeleroStorageLocation:

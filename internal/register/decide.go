@@ -49,6 +49,9 @@ type Observation struct {
 	Removed bool
 	// Failing holds, for each Required control that fails, its Required findings.
 	Failing map[isms.ControlID][]isms.Finding
+	// Undecided are the controls whose evidence cannot decide yet (a plan not evaluated,
+	// workloads not yet seen): their Risks are left as they are, neither resolved nor raised.
+	Undecided map[isms.ControlID]bool
 	// Exposed says, for a failing control, whether a failing resource is reachable from
 	// outside the cluster (it raises the likelihood of a new Risk by one).
 	Exposed map[isms.ControlID]bool
@@ -70,7 +73,7 @@ func Decide(obs Observation, risks []isms.Risk, m riskmatrix.Matrix) []Decision 
 		findings, failing := obs.Failing[c.ID]
 		failing = failing && !obs.Removed
 		existing := byControl[c.ID]
-		if existing == nil && !failing {
+		if (existing == nil && !failing) || (obs.Undecided[c.ID] && !obs.Removed) {
 			continue
 		}
 		detection := &Detection{Failing: failing, Evidence: findings, AssetRemoved: obs.Removed}

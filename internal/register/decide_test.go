@@ -728,3 +728,27 @@ func TestDecideLifecycle(t *testing.T) {
 		t.Errorf("occurrences = %d, want 3", r.Status.Occurrences)
 	}
 }
+
+// TestDecideLeavesUndecidedControlsAlone: a control whose evidence cannot decide yet (a
+// plan not evaluated, workloads not yet seen) neither resolves its open Risk nor raises one.
+func TestDecideLeavesUndecidedControlsAlone(t *testing.T) {
+	created := Decide(observe(t0, volume0), nil, npsa)
+	if len(created) != 1 {
+		t.Fatalf("Decide() = %d decisions, want 1", len(created))
+	}
+	risk := *created[0].Risk
+	risk.CreationTimestamp = metav1.NewTime(t0)
+	undecided := observe(at(time.Hour))
+	undecided.Undecided = map[isms.ControlID]bool{isms.ControlEncryptedVolumes: true}
+	if got := Decide(undecided, []isms.Risk{risk}, npsa); len(got) != 0 {
+		t.Errorf("an undecided control's open Risk got %+v; want it left alone", got[0].Action)
+	}
+	if got := Decide(undecided, nil, npsa); len(got) != 0 {
+		t.Errorf("an undecided control raised a Risk: %+v", got[0].Action)
+	}
+	// Asset removal still resolves it.
+	undecided.Removed = true
+	if got := Decide(undecided, []isms.Risk{risk}, npsa); len(got) != 1 || got[0].Action != Resolve {
+		t.Errorf("asset removal with an undecided control: %+v, want Resolve", got)
+	}
+}

@@ -102,8 +102,13 @@ func (a *RiskAdmission) ValidateCreate(_ context.Context, risk *isms.Risk) (admi
 }
 
 // ValidateUpdate refuses a Tolerate decision above the risk appetite, including one a
-// re-assessment of likelihood or consequence pushes above it.
-func (a *RiskAdmission) ValidateUpdate(_ context.Context, _, risk *isms.Risk) (admission.Warnings, error) {
+// re-assessment of likelihood or consequence pushes above it. Other edits of a tolerated
+// risk (closing it, ticking off an action) stay possible after the appetite is lowered.
+func (a *RiskAdmission) ValidateUpdate(_ context.Context, old, risk *isms.Risk) (admission.Warnings, error) {
+	if tolerated(old) && tolerated(risk) && old.Spec.Likelihood == risk.Spec.Likelihood && old.Spec.Consequence == risk.Spec.Consequence &&
+		equality.Semantic.DeepEqual(old.Spec.Treatment.Acceptance, risk.Spec.Treatment.Acceptance) {
+		return nil, nil // the decision stands as it was made
+	}
 	return nil, a.withinAppetite(risk)
 }
 

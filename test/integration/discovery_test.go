@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
@@ -41,12 +42,15 @@ func TestVeleroIsDiscoveredWhenInstalled(t *testing.T) {
 	startManager(t)
 	ns, d := drifting(t)
 	setPrivileged(t, d, false)
-	var asset isms.InformationAsset
-	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "staff-records"}, &asset); err != nil {
-		t.Fatal(err)
-	}
-	asset.Spec.Controls = &isms.ControlsSpec{Backup: &isms.BackupControls{Recency: isms.LevelRequired, RestoreTest: isms.LevelNotRequired}}
-	if err := env.Client.Update(context.Background(), &asset); err != nil {
+	// The operator adds its finalizer meanwhile: retry on the conflict.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var asset isms.InformationAsset
+		if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "staff-records"}, &asset); err != nil {
+			return err
+		}
+		asset.Spec.Controls = &isms.ControlsSpec{Backup: &isms.BackupControls{Recency: isms.LevelRequired, RestoreTest: isms.LevelNotRequired}}
+		return env.Client.Update(context.Background(), &asset)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	backedUp(t, ns, metav1.ConditionFalse, "Velero (velero.io/v1) is not installed")
