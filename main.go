@@ -122,7 +122,8 @@ func (o options) config() (controllers.Config, error) {
 	if o.riskAppetite < 1 || o.riskAppetite > 25 {
 		return controllers.Config{}, fmt.Errorf("--risk-appetite must be a score from 1 to 25, got %d", o.riskAppetite)
 	}
-	return controllers.Config{ExemptSubjects: exempt, IstioRootNamespace: o.istioRootNamespace, DiscoveryInterval: discoveryInterval, Matrix: matrix}, nil
+	return controllers.Config{ExemptSubjects: exempt, IstioRootNamespace: o.istioRootNamespace, DiscoveryInterval: discoveryInterval,
+		Matrix: matrix, AcceptanceRecorded: o.enableWebhooks}, nil
 }
 
 func main() {

@@ -72,6 +72,8 @@ type InformationAssetReconciler struct {
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
 	Now Clock
+	// AcceptanceRecorded says admission records who accepts a risk (Config.AcceptanceRecorded).
+	AcceptanceRecorded bool
 }
 
 // Reconcile gathers the asset's evidence, evaluates the catalogue, brings its Risks up to
@@ -178,6 +180,9 @@ func (r *InformationAssetReconciler) syncRisks(ctx context.Context, asset *isms.
 	}
 	risks := list.Items
 	for _, decision := range register.Decide(obs, risks, r.Matrix) {
+		if !r.AcceptanceRecorded {
+			decision.Risk.Status.AcceptedBy = nil
+		}
 		risk, err := r.apply(ctx, asset, decision)
 		if err != nil {
 			return nil, err

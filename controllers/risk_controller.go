@@ -32,6 +32,8 @@ type RiskReconciler struct {
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
 	Now Clock
+	// AcceptanceRecorded says admission records who accepts a risk (Config.AcceptanceRecorded).
+	AcceptanceRecorded bool
 }
 
 // Reconcile writes the risk's status when it changed, and requeues at the next time
@@ -45,7 +47,7 @@ func (r *RiskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 		return ctrl.Result{}, nil // just created: the asset reconciler writes its first status
 	}
 	now := r.Now.now()
-	status := register.Status(risk, nil, now, r.Matrix)
+	status := riskStatus(risk, nil, now, r.Matrix, r.AcceptanceRecorded)
 	if !equality.Semantic.DeepEqual(risk.Status, status) {
 		previous := risk.Status.State
 		risk.Status = status
@@ -76,10 +78,22 @@ func (r *RiskReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
-// stateChanged lets through updates that change a Risk's state.
+// stateChanged lets through updates that change a Risk's state, or who accepted it: only
+// the operator may write that, so a change by anyone else is put back.
 var stateChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	return e.ObjectOld.(*isms.Risk).Status.State != e.ObjectNew.(*isms.Risk).Status.State
+	before, after := e.ObjectOld.(*isms.Risk), e.ObjectNew.(*isms.Risk)
+	return before.Status.State != after.Status.State || !equality.Semantic.DeepEqual(before.Status.AcceptedBy, after.Status.AcceptedBy)
 }}
+
+// riskStatus is register.Status, with acceptedBy left empty when admission does not record
+// it: the annotations it comes from are then only a client's word.
+func riskStatus(risk *isms.Risk, d *register.Detection, now time.Time, m riskmatrix.Matrix, acceptanceRecorded bool) isms.RiskStatus {
+	status := register.Status(risk, d, now, m)
+	if !acceptanceRecorded {
+		status.AcceptedBy = nil
+	}
+	return status
+}
 
 // recordRiskTransition emits an Event on the Risk and, when it is known, on its asset when
 // the Risk's state changed, quoting the history entry the change made.

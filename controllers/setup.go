@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
@@ -49,6 +50,9 @@ type Config struct {
 	Matrix riskmatrix.Matrix
 	// Now is the reconcilers' clock; time.Now when nil.
 	Now func() time.Time
+	// AcceptanceRecorded says the admission webhook records who accepts a risk. Without
+	// it, the annotations it would write are a client's word, so status.acceptedBy stays empty.
+	AcceptanceRecorded bool
 }
 
 // CacheOptions make the manager's cache lean: managedFields stripped from every object,
@@ -114,11 +118,12 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 		return err
 	}
 
-	risks := &RiskReconciler{Client: mgr.GetClient(), Matrix: cfg.Matrix, Recorder: recorder, Now: cfg.Now}
+	risks := &RiskReconciler{Client: mgr.GetClient(), Matrix: cfg.Matrix, Recorder: recorder, Now: cfg.Now, AcceptanceRecorded: cfg.AcceptanceRecorded}
 	if err := risks.SetupWithManager(mgr); err != nil {
 		return err
 	}
-	assets := &InformationAssetReconciler{Client: mgr.GetClient(), Matrix: cfg.Matrix, Recorder: recorder, Gatherer: gatherer, Now: cfg.Now}
+	assets := &InformationAssetReconciler{Client: mgr.GetClient(), Matrix: cfg.Matrix, Recorder: recorder, Gatherer: gatherer, Now: cfg.Now,
+		AcceptanceRecorded: cfg.AcceptanceRecorded}
 	assetController, err := assets.SetupWithManager(ctx, mgr)
 	if err != nil {
 		return err
@@ -282,8 +287,8 @@ func affectedNamespaces(gvk schema.GroupVersionKind, obj client.Object, istioRoo
 			path = []string{"spec", "template", "includedNamespaces"}
 		}
 		included, _, _ := unstructured.NestedStringSlice(obj.(*unstructured.Unstructured).Object, path...)
-		if len(included) == 0 || slices.Contains(included, "*") {
-			return all
+		if len(included) == 0 || slices.ContainsFunc(included, func(ns string) bool { return strings.ContainsAny(ns, "*?[{") }) {
+			return all // every namespace, or glob patterns Velero matches against them
 		}
 		return included
 	}

@@ -150,7 +150,7 @@ func webhookTemplates(source []byte) ([]byte, error) {
     {{- if not .Values.webhook.certManager.enabled }}
     caBundle: {{ .caBundle }}
     {{- end }}
-  failurePolicy: {{ .Values.webhook.failurePolicy }}
+  failurePolicy: Fail
   timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
 `, service["path"])
 		}

@@ -28,11 +28,14 @@ type Backups struct {
 
 // VeleroBackupSpec is what a Velero Backup, or a Schedule's template, takes.
 type VeleroBackupSpec struct {
+	// IncludedNamespaces and ExcludedNamespaces may hold glob patterns, as Velero allows.
 	IncludedNamespaces, ExcludedNamespaces []string
-	LabelSelector                          *metav1.LabelSelector
-	OrLabelSelectors                       []*metav1.LabelSelector
-	SnapshotVolumes                        *bool
-	DefaultVolumesToFsBackup               *bool
+	// IncludedResources and ExcludedResources limit the kinds backed up.
+	IncludedResources, ExcludedResources []string
+	LabelSelector                        *metav1.LabelSelector
+	OrLabelSelectors                     []*metav1.LabelSelector
+	SnapshotVolumes                      *bool
+	DefaultVolumesToFsBackup             *bool
 	// StorageLocation names the BackupStorageLocation; empty for the default one.
 	StorageLocation string
 }
@@ -57,9 +60,13 @@ type VeleroSchedule struct {
 // VeleroRestore is a velero.io/v1 Restore.
 type VeleroRestore struct {
 	Namespace, Name string
-	// Backup is spec.backupName.
-	Backup string
-	Phase  string
+	// Backup is spec.backupName; Schedule is spec.scheduleName (restoring its newest backup).
+	Backup, Schedule string
+	// IncludedNamespaces, ExcludedNamespaces and the label selectors limit what it restored.
+	IncludedNamespaces, ExcludedNamespaces []string
+	LabelSelector                          *metav1.LabelSelector
+	OrLabelSelectors                       []*metav1.LabelSelector
+	Phase                                  string
 	// Errors is status.errors.
 	Errors             int
 	Started, Completed time.Time
@@ -148,15 +155,16 @@ func capturesAsset(e *Evidence, veleroNamespace string, spec VeleroBackupSpec) (
 // coversAsset reports whether a Velero backup spec takes the asset's namespace, its pods
 // and their volume data, wherever it stores them.
 func coversAsset(e *Evidence, spec VeleroBackupSpec) (bool, string) {
-	ns := e.Asset.Namespace
-	included := len(spec.IncludedNamespaces) == 0 || slices.Contains(spec.IncludedNamespaces, ns) || slices.Contains(spec.IncludedNamespaces, "*")
-	if !included || slices.Contains(spec.ExcludedNamespaces, ns) {
-		return false, "does not include namespace " + ns
+	if !takesNamespace(spec.IncludedNamespaces, spec.ExcludedNamespaces, e.Asset.Namespace) {
+		return false, "does not include namespace " + e.Asset.Namespace
 	}
 	for _, w := range e.Workloads {
-		if !selectedByVelero(spec, w.Template.Labels) {
+		if !selectedByVelero(spec.LabelSelector, spec.OrLabelSelectors, w.Template.Labels) {
 			return false, fmt.Sprintf("its label selectors do not select %s", w.Ref())
 		}
+	}
+	if len(e.Claims) > 0 && !takesClaims(spec) {
+		return false, "its resource filters leave out PersistentVolumeClaims or PersistentVolumes"
 	}
 	if !capturesVolumeData(e, spec) {
 		return false, "it takes no volume data (snapshotVolumes is false and no file-system backup)"
@@ -164,16 +172,37 @@ func coversAsset(e *Evidence, spec VeleroBackupSpec) (bool, string) {
 	return true, ""
 }
 
+// takesNamespace reports whether Velero's included and excluded namespaces, which may be
+// glob patterns, take ns: an empty inclusion takes every namespace.
+func takesNamespace(included, excluded []string, ns string) bool {
+	matches := func(pattern string) bool { return glob(pattern, ns) }
+	return (len(included) == 0 || slices.ContainsFunc(included, matches)) && !slices.ContainsFunc(excluded, matches)
+}
+
+// takesClaims reports whether Velero's resource filters keep claims and their volumes.
+func takesClaims(spec VeleroBackupSpec) bool {
+	kinds := []string{"persistentvolumeclaims", "persistentvolumes", "pvc", "pv"}
+	named := func(resources []string) func(string) bool {
+		return func(kind string) bool {
+			return slices.ContainsFunc(resources, func(r string) bool { return r == "*" || strings.EqualFold(strings.Split(r, ".")[0], kind) })
+		}
+	}
+	if len(spec.IncludedResources) > 0 && !(named(spec.IncludedResources)("persistentvolumeclaims") || named(spec.IncludedResources)("pvc")) {
+		return false
+	}
+	return !slices.ContainsFunc(kinds, named(spec.ExcludedResources))
+}
+
 // selectedByVelero: labelSelector, when set, must match; orLabelSelectors, when set, one of them.
-func selectedByVelero(spec VeleroBackupSpec, podLabels map[string]string) bool {
+func selectedByVelero(labelSelector *metav1.LabelSelector, orLabelSelectors []*metav1.LabelSelector, podLabels map[string]string) bool {
 	matches := func(s *metav1.LabelSelector) bool {
 		selector, err := metav1.LabelSelectorAsSelector(s)
 		return err == nil && selector.Matches(labels.Set(podLabels))
 	}
-	if spec.LabelSelector != nil && !matches(spec.LabelSelector) {
+	if labelSelector != nil && !matches(labelSelector) {
 		return false
 	}
-	return len(spec.OrLabelSelectors) == 0 || slices.ContainsFunc(spec.OrLabelSelectors, matches)
+	return len(orLabelSelectors) == 0 || slices.ContainsFunc(orLabelSelectors, matches)
 }
 
 // capturesVolumeData: volume snapshots (on unless snapshotVolumes is false), file-system

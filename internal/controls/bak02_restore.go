@@ -64,9 +64,28 @@ func NewestVeleroRestore(e *Evidence) (RestoreRecord, bool) {
 	return newest, found
 }
 
-// restoresAsset reports whether a Restore's Backup covered the asset (its storage
-// location's state now says nothing of a restore already tested).
+// restoresAsset reports whether a Restore took the asset: its own namespace and label
+// filters take the asset's namespace and pods (wherever a namespace mapping put them),
+// and its Backup, or its Schedule's backups, covered the asset (the storage location's
+// state now says nothing of a restore already tested).
 func restoresAsset(e *Evidence, r VeleroRestore) bool {
+	if !takesNamespace(r.IncludedNamespaces, r.ExcludedNamespaces, e.Asset.Namespace) {
+		return false
+	}
+	for _, w := range e.Workloads {
+		if !selectedByVelero(r.LabelSelector, r.OrLabelSelectors, w.Template.Labels) {
+			return false
+		}
+	}
+	if r.Backup == "" && r.Schedule != "" {
+		for _, s := range e.Backups.VeleroSchedules {
+			if s.Namespace == r.Namespace && s.Name == r.Schedule {
+				ok, _ := coversAsset(e, s.Template)
+				return ok
+			}
+		}
+		return false
+	}
 	for _, b := range e.Backups.VeleroBackups {
 		if b.Namespace == r.Namespace && b.Name == r.Backup {
 			ok, _ := coversAsset(e, b.Spec)

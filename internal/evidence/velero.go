@@ -17,6 +17,8 @@ type (
 	veleroBackupSpec struct {
 		IncludedNamespaces       []string                `json:"includedNamespaces,omitempty"`
 		ExcludedNamespaces       []string                `json:"excludedNamespaces,omitempty"`
+		IncludedResources        []string                `json:"includedResources,omitempty"`
+		ExcludedResources        []string                `json:"excludedResources,omitempty"`
 		LabelSelector            *metav1.LabelSelector   `json:"labelSelector,omitempty"`
 		OrLabelSelectors         []*metav1.LabelSelector `json:"orLabelSelectors,omitempty"`
 		SnapshotVolumes          *bool                   `json:"snapshotVolumes,omitempty"`
@@ -40,7 +42,12 @@ type (
 	}
 	veleroRestore struct {
 		Spec struct {
-			BackupName string `json:"backupName,omitempty"`
+			BackupName         string                  `json:"backupName,omitempty"`
+			ScheduleName       string                  `json:"scheduleName,omitempty"`
+			IncludedNamespaces []string                `json:"includedNamespaces,omitempty"`
+			ExcludedNamespaces []string                `json:"excludedNamespaces,omitempty"`
+			LabelSelector      *metav1.LabelSelector   `json:"labelSelector,omitempty"`
+			OrLabelSelectors   []*metav1.LabelSelector `json:"orLabelSelectors,omitempty"`
 		} `json:"spec"`
 		Status veleroProgress `json:"status"`
 	}
@@ -57,6 +64,7 @@ type (
 func (s veleroBackupSpec) controls() controls.VeleroBackupSpec {
 	return controls.VeleroBackupSpec{
 		IncludedNamespaces: s.IncludedNamespaces, ExcludedNamespaces: s.ExcludedNamespaces,
+		IncludedResources: s.IncludedResources, ExcludedResources: s.ExcludedResources,
 		LabelSelector: s.LabelSelector, OrLabelSelectors: s.OrLabelSelectors,
 		SnapshotVolumes: s.SnapshotVolumes, DefaultVolumesToFsBackup: s.DefaultVolumesToFsBackup,
 		StorageLocation: s.StorageLocation,
@@ -94,7 +102,9 @@ func scheduleOf(u *unstructured.Unstructured) controls.VeleroSchedule {
 func restoreOf(u *unstructured.Unstructured) controls.VeleroRestore {
 	var r veleroRestore
 	fromUnstructured(u, &r)
-	return controls.VeleroRestore{Namespace: u.GetNamespace(), Name: u.GetName(), Backup: r.Spec.BackupName,
+	return controls.VeleroRestore{Namespace: u.GetNamespace(), Name: u.GetName(), Backup: r.Spec.BackupName, Schedule: r.Spec.ScheduleName,
+		IncludedNamespaces: r.Spec.IncludedNamespaces, ExcludedNamespaces: r.Spec.ExcludedNamespaces,
+		LabelSelector: r.Spec.LabelSelector, OrLabelSelectors: r.Spec.OrLabelSelectors,
 		Phase: r.Status.Phase, Errors: r.Status.Errors,
 		Started: timeOf(r.Status.StartTimestamp), Completed: timeOf(r.Status.CompletionTimestamp)}
 }

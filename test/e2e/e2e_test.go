@@ -151,10 +151,10 @@ func TestChartLintsAndRendersWithDefaultsAndEveryOption(t *testing.T) {
 
 func TestChartRefusesBadValuesNamingThem(t *testing.T) {
 	for value, want := range map[string]string{
-		"riskAppetite=30":          "/riskAppetite",
-		"ratingBands.high=8-40":    "/ratingBands/high",
-		"webhook.failurePolicy=No": "/webhook/failurePolicy",
-		"metrics.enabeld=true":     "additional properties 'enabeld' not allowed",
+		"riskAppetite=30":              "/riskAppetite",
+		"ratingBands.high=8-40":        "/ratingBands/high",
+		"webhook.failurePolicy=Ignore": "additional properties 'failurePolicy' not allowed",
+		"metrics.enabeld=true":         "additional properties 'enabeld' not allowed",
 	} {
 		out, err := runErr(helmPath(t), "template", release, chartPath, "--kube-version", kubeVersion, "--set", value)
 		if err == nil || !strings.Contains(out, want) {

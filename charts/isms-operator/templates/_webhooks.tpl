@@ -22,7 +22,7 @@
     {{- if not .Values.webhook.certManager.enabled }}
     caBundle: {{ .caBundle }}
     {{- end }}
-  failurePolicy: {{ .Values.webhook.failurePolicy }}
+  failurePolicy: Fail
   timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
 {{- end }}
 {{- define "isms-operator.webhooks.ValidatingWebhookConfiguration" }}
@@ -48,6 +48,6 @@
     {{- if not .Values.webhook.certManager.enabled }}
     caBundle: {{ .caBundle }}
     {{- end }}
-  failurePolicy: {{ .Values.webhook.failurePolicy }}
+  failurePolicy: Fail
   timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
 {{- end }}
