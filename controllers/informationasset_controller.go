@@ -39,8 +39,9 @@ func (c Clock) now() time.Time {
 // errRiskExists: a Risk the register decided to create exists already.
 var errRiskExists = errors.New("the risk exists already")
 
-// riskExistsRetry is how soon to look again after finding a Risk already created.
-const riskExistsRetry = 200 * time.Millisecond
+// cacheBehindRetry is how soon to look again after the cache was found behind: a Risk
+// already created, or an asset already changed.
+const cacheBehindRetry = 200 * time.Millisecond
 
 // registerFinalizer holds an asset until its open risks are resolved with reason
 // AssetRemoved, so a deletion cannot leave them open (risk.md).
@@ -109,7 +110,7 @@ func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Req
 		// Another replica, or an earlier attempt, created it: the normal path of
 		// deterministic names. Look again once the cache holds it.
 		log.FromContext(ctx).V(1).Info("Found the risk already created; retrying from the cache", "error", err.Error())
-		return ctrl.Result{RequeueAfter: riskExistsRetry}, nil
+		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
 	}
 	if err != nil {
 		return ctrl.Result{}, err
@@ -117,7 +118,12 @@ func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	previous := asset.Status.Findings
 	status := assetStatus(asset, ev.Workloads, eval, risks)
 	recordAssetMetrics(asset, eval, compliance(status), time.Since(started))
-	if err := r.patchStatus(ctx, asset, status, now); err != nil {
+	if err := r.patchStatus(ctx, asset, status, now); apierrors.IsConflict(err) {
+		// The cache had not yet seen this asset's last write (often the reconcile its own
+		// Risk triggered): evaluate again from the fresh object, with no duplicate
+		// write or event.
+		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
+	} else if err != nil {
 		return ctrl.Result{}, err
 	}
 	r.recordTransitions(asset, previous, eval.Results)
@@ -234,7 +240,7 @@ func (r *InformationAssetReconciler) patchStatus(ctx context.Context, asset *ism
 		return nil
 	}
 	status.LastEvaluated = &metav1.Time{Time: now}
-	patch := client.MergeFrom(asset.DeepCopy())
+	patch := client.MergeFromWithOptions(asset.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	asset.Status = status
 	if err := r.Status().Patch(ctx, asset, patch); err != nil {
 		return fmt.Errorf("patching the status of InformationAsset %s/%s: %w", asset.Namespace, asset.Name, err)

@@ -13,9 +13,10 @@ import (
 )
 
 const (
-	// maxFindings and maxWorkloadNames bound the lists in an asset's status (api.md).
-	maxFindings      = 64
-	maxWorkloadNames = 32
+	// maxFindingsPerControl and maxWorkloadNames bound the lists in an asset's status
+	// (api.md): one control with many failing resources must not hide another's findings.
+	maxFindingsPerControl = 8
+	maxWorkloadNames      = 32
 	// maxPassedInMessage bounds how much passing evidence a condition message quotes.
 	maxPassedInMessage = 3
 )
@@ -41,7 +42,7 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 	var failing, accepted, recommendedFailing []string
 	var undecided []controls.Result
 	for _, r := range eval.Results {
-		status.Findings = append(status.Findings, r.Findings...)
+		status.Findings = append(status.Findings, boundedFindings(r)...)
 		switch {
 		case r.Status == controls.StatusNotEvaluated && r.Level == isms.LevelNotRequired:
 		case r.Status == controls.StatusNotEvaluated:
@@ -62,9 +63,6 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 			recommendedFailing = append(recommendedFailing, string(r.Control))
 		}
 	}
-	if len(status.Findings) > maxFindings {
-		status.Findings = status.Findings[:maxFindings]
-	}
 	status.Summary = &summary
 	status.Compliance = fmt.Sprintf("%d/%d", summary.Passing+summary.Accepted, summary.Required)
 
@@ -79,6 +77,16 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 	set(metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionTrue, Reason: isms.ReasonEvaluated,
 		Message: readyMessage(undecided)})
 	return status
+}
+
+// boundedFindings returns the control's first findings, and one that counts the rest.
+func boundedFindings(r controls.Result) []isms.Finding {
+	if len(r.Findings) <= maxFindingsPerControl {
+		return r.Findings
+	}
+	findings := append([]isms.Finding(nil), r.Findings[:maxFindingsPerControl]...)
+	return append(findings, isms.Finding{Control: r.Control, Level: r.Level,
+		Message: fmt.Sprintf("and %d more findings of %s", len(r.Findings)-maxFindingsPerControl, r.Control)})
 }
 
 // maxRiskNames bounds the risk names an asset's status lists.

@@ -129,8 +129,11 @@ func TestAssetStatusBoundsFindingsAndWorkloads(t *testing.T) {
 	}
 	eval := controls.Evaluation{Results: []controls.Result{result(isms.ControlPodSecurity, isms.ConditionAccessControlled, isms.LevelRequired, controls.StatusFail, findings...)}}
 	got := assetStatus(&isms.InformationAsset{}, workloads, eval, nil)
-	if len(got.Findings) != maxFindings || len(got.Workloads.Names) != maxWorkloadNames || got.Workloads.Count != 100 {
-		t.Errorf("%d findings, %d workload names, count %d: want %d, %d, 100", len(got.Findings), len(got.Workloads.Names), got.Workloads.Count, maxFindings, maxWorkloadNames)
+	if len(got.Findings) != maxFindingsPerControl+1 || len(got.Workloads.Names) != maxWorkloadNames || got.Workloads.Count != 100 {
+		t.Errorf("%d findings, %d workload names, count %d: want %d, %d, 100", len(got.Findings), len(got.Workloads.Names), got.Workloads.Count, maxFindingsPerControl+1, maxWorkloadNames)
+	}
+	if last := got.Findings[len(got.Findings)-1]; last.Message != "and 92 more findings of ACC-01" || last.Level != isms.LevelRequired {
+		t.Errorf("the last finding is %+v, want one that counts the other 92 at level Required", last)
 	}
 }
 

@@ -10,8 +10,10 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -30,8 +32,8 @@ import (
 
 // Field indexes that map a cluster-scoped object back to the namespaces it affects.
 const (
-	// indexStorageClass indexes PersistentVolumeClaims, PersistentVolumes and StatefulSets
-	// by the StorageClasses their volumes use (defaultClassKey for "the default class").
+	// indexStorageClass indexes PersistentVolumeClaims, PersistentVolumes and workloads by
+	// the StorageClasses their volumes use (defaultClassKey for "the default class").
 	indexStorageClass = "isms.storageClass"
 	// indexClusterRole indexes RoleBindings and ClusterRoleBindings by the ClusterRole they bind.
 	indexClusterRole = "isms.clusterRole"
@@ -111,13 +113,7 @@ func registerIndexes(ctx context.Context, indexer client.FieldIndexer) error {
 		{&corev1.PersistentVolume{}, indexStorageClass, func(o client.Object) []string {
 			return []string{o.(*corev1.PersistentVolume).Spec.StorageClassName}
 		}},
-		{&appsv1.StatefulSet{}, indexStorageClass, func(o client.Object) []string {
-			var keys []string
-			for _, vct := range o.(*appsv1.StatefulSet).Spec.VolumeClaimTemplates {
-				keys = append(keys, classKey(vct.Spec.StorageClassName))
-			}
-			return keys
-		}},
+
 		{&rbacv1.RoleBinding{}, indexClusterRole, func(o client.Object) []string {
 			if ref := o.(*rbacv1.RoleBinding).RoleRef; ref.Kind == "ClusterRole" {
 				return []string{ref.Name}
@@ -138,7 +134,31 @@ func registerIndexes(ctx context.Context, indexer client.FieldIndexer) error {
 			return err
 		}
 	}
+	for _, workload := range evidence.WorkloadObjects() {
+		if err := indexer.IndexField(ctx, workload, indexStorageClass, templateClasses); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// templateClasses indexes a workload by the StorageClasses of the claims its template
+// makes: ephemeral volumes, and a StatefulSet's volumeClaimTemplates.
+func templateClasses(o client.Object) []string {
+	var keys []string
+	if _, template, ok := evidence.PodTemplate(o); ok {
+		for _, v := range template.Spec.Volumes {
+			if v.Ephemeral != nil && v.Ephemeral.VolumeClaimTemplate != nil {
+				keys = append(keys, classKey(v.Ephemeral.VolumeClaimTemplate.Spec.StorageClassName))
+			}
+		}
+	}
+	if sts, ok := o.(*appsv1.StatefulSet); ok {
+		for _, vct := range sts.Spec.VolumeClaimTemplates {
+			keys = append(keys, classKey(vct.Spec.StorageClassName))
+		}
+	}
+	return keys
 }
 
 // assetsIn returns a request for every asset in namespace ns ("" for every namespace).
@@ -224,33 +244,38 @@ func (r *InformationAssetReconciler) assetsOfVolume(ctx context.Context, obj cli
 }
 
 // assetsOfStorageClass maps a StorageClass to the assets of the namespaces whose claims,
-// volumes or StatefulSet templates use it (or use the default class, when it is the default).
+// volumes or workload templates use it (or use the default class, when it is the default).
 func (r *InformationAssetReconciler) assetsOfStorageClass(ctx context.Context, obj client.Object) []reconcile.Request {
 	keys := []string{obj.GetName()}
 	if obj.GetAnnotations()["storageclass.kubernetes.io/is-default-class"] == "true" {
 		keys = append(keys, defaultClassKey)
 	}
 	var namespaces []string
-	for _, key := range keys {
-		var claims corev1.PersistentVolumeClaimList
-		var volumes corev1.PersistentVolumeList
-		var sets appsv1.StatefulSetList
-		for _, list := range []client.ObjectList{&claims, &volumes, &sets} {
-			if err := r.List(ctx, list, client.MatchingFields{indexStorageClass: key}); err != nil {
-				log.FromContext(ctx).Error(err, "Could not find what uses a StorageClass", "storageClass", obj.GetName())
-				return nil
-			}
-		}
-		for _, c := range claims.Items {
-			namespaces = append(namespaces, c.Namespace)
+	users := func(key string) error {
+		var volumes corev1.PersistentVolumeList // cluster-scoped: their claims' namespaces count
+		if err := r.List(ctx, &volumes, client.MatchingFields{indexStorageClass: key}); err != nil {
+			return err
 		}
 		for _, v := range volumes.Items {
 			if v.Spec.ClaimRef != nil {
 				namespaces = append(namespaces, v.Spec.ClaimRef.Namespace)
 			}
 		}
-		for _, s := range sets.Items {
-			namespaces = append(namespaces, s.Namespace)
+		for _, list := range append([]client.ObjectList{&corev1.PersistentVolumeClaimList{}}, evidence.WorkloadKinds()...) {
+			if err := r.List(ctx, list, client.MatchingFields{indexStorageClass: key}); err != nil {
+				return err
+			}
+			_ = meta.EachListItem(list, func(item runtime.Object) error {
+				namespaces = append(namespaces, item.(client.Object).GetNamespace())
+				return nil
+			})
+		}
+		return nil
+	}
+	for _, key := range keys {
+		if err := users(key); err != nil {
+			log.FromContext(ctx).Error(err, "Could not find what uses a StorageClass", "storageClass", obj.GetName())
+			return nil
 		}
 	}
 	return r.assetsInNamespaces(ctx, namespaces)

@@ -267,10 +267,11 @@ type InformationAssetStatus struct {
 	// +kubebuilder:validation:MaxLength=16
 	Compliance string `json:"compliance,omitempty"`
 
-	// findings are the failing checks of Required and Recommended controls, sorted.
+	// findings are the failing checks of Required and Recommended controls, sorted: at
+	// most eight of each control, then one that counts the rest.
 	// +optional
 	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:MaxItems=100
 	Findings []Finding `json:"findings,omitempty"`
 
 	// risks summarises the asset's Risks in the register.
