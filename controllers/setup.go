@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
 	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -103,9 +104,15 @@ var stripEndpointSlice toolscache.TransformFunc = func(obj any) (any, error) {
 // Setup registers every reconciler with mgr, and the watches of optional kinds (Istio,
 // Velero, CSI snapshots), started when their CRDs are found.
 func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
+	discoveryClient, err := discovery.NewDiscoveryClientForConfig(mgr.GetConfig())
+	if err != nil {
+		return err
+	}
+	kinds := &optionalKinds{discovery: discoveryClient, mapper: mgr.GetRESTMapper(), interval: cfg.DiscoveryInterval}
 	optional := map[schema.GroupVersionKind]*optionalWatch{}
 	for _, gvk := range evidence.OptionalKinds {
-		optional[gvk] = &optionalWatch{gvk: gvk, mapper: mgr.GetRESTMapper(), interval: cfg.DiscoveryInterval}
+		optional[gvk] = &optionalWatch{gvk: gvk}
+		kinds.watches = append(kinds.watches, optional[gvk])
 	}
 	gatherer := &evidence.Gatherer{
 		Reader:             mgr.GetCache(),
@@ -176,7 +183,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 				return requests
 			}})
 		}
-		w.watch = func(ctx context.Context) error {
+		w.register = func() error {
 			for _, target := range targets {
 				if target.watched {
 					continue // a retry must not watch twice
@@ -187,14 +194,15 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 				}
 				target.watched = true
 			}
-			return waitForSync(ctx, mgr.GetCache(), optionalObject(gvk))
+			return nil
 		}
+		w.synced = func(ctx context.Context) error { return waitForSync(ctx, mgr.GetCache(), optionalObject(gvk)) }
 		w.onInstalled = reevaluate
-		if err := mgr.Add(w); err != nil {
-			return err
-		}
 	}
-	return nil
+	if err := kinds.watchServed(); err != nil {
+		return fmt.Errorf("looking for the optional CRDs (Istio, Velero, CSI snapshots): %w", err)
+	}
+	return mgr.Add(kinds)
 }
 
 // optionalTarget is a controller an optional kind's watch feeds, and whether it does yet.

@@ -17,10 +17,19 @@ import (
 // open to all namespaces is an advisory finding.
 func checkNetworkIsolation(e *Evidence) outcome {
 	var out outcome
+	// Parse each policy's selector once, not once per workload: parsing validates labels
+	// with regular expressions.
+	var governing []networkingv1.NetworkPolicy
+	var selectors []labels.Selector
+	for _, np := range e.NetworkPolicies {
+		if selector, ok := ingressSelector(&np); ok {
+			governing, selectors = append(governing, np), append(selectors, selector)
+		}
+	}
 	for _, w := range e.Workloads {
 		var selecting []string
-		for _, np := range e.NetworkPolicies {
-			if !restrictsIngressTo(&np, w) {
+		for i, np := range governing {
+			if !selectors[i].Matches(labels.Set(w.Template.Labels)) {
 				continue
 			}
 			ref := "NetworkPolicy/" + np.Name
@@ -46,14 +55,15 @@ func checkNetworkIsolation(e *Evidence) outcome {
 	return out
 }
 
-// restrictsIngressTo reports whether np selects the workload's pods and governs ingress.
-func restrictsIngressTo(np *networkingv1.NetworkPolicy, w Workload) bool {
-	selector, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
-	if err != nil || !selector.Matches(labels.Set(w.Template.Labels)) {
-		return false
-	}
+// ingressSelector returns the selector of the pods whose ingress np governs, and false
+// when np does not govern ingress or its selector is invalid.
+func ingressSelector(np *networkingv1.NetworkPolicy) (labels.Selector, bool) {
 	// Without policyTypes, a policy governs ingress always (and egress if it has egress rules).
-	return len(np.Spec.PolicyTypes) == 0 || slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeIngress)
+	if len(np.Spec.PolicyTypes) > 0 && !slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeIngress) {
+		return nil, false
+	}
+	selector, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+	return selector, err == nil
 }
 
 type ruleOpenness int

@@ -1,0 +1,181 @@
+// Command bench measures isms-operator at trust scale (make bench): it starts the local
+// control plane, creates an estate of InformationAssets over workloads in namespaces, runs
+// the operator binary (the production code path) against it, and measures the time to
+// evaluate every asset, drift-to-Risk latency against the floor of a bare watch seeing the
+// same write, the operator's heap and RSS, and the API requests and status writes it makes
+// while nothing changes. It prints a table and writes the same figures as JSON.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/isms-operator/isms-operator/internal/scheme"
+)
+
+// Results are the figures of one run.
+type Results struct {
+	Assets     int `json:"assets"`
+	Workloads  int `json:"workloads"`
+	Namespaces int `json:"namespaces"`
+	Objects    int `json:"objects"`
+
+	CreateSeconds      float64 `json:"createSeconds"`
+	FullEvaluationSecs float64 `json:"fullEvaluationSeconds"`
+
+	Drifts       int          `json:"drifts"`
+	DriftLatency Distribution `json:"driftToRiskSeconds"`
+	Floor        Distribution `json:"bareWatchFloorSeconds"`
+	RatioP50     float64      `json:"ratioP50"`
+	RatioP99     float64      `json:"ratioP99"`
+
+	HeapMiB float64 `json:"heapMiB"`
+	RSSMiB  float64 `json:"rssMiB"`
+
+	IdleSeconds           float64            `json:"idleSeconds"`
+	IdleOperatorRequests  map[string]float64 `json:"idleOperatorRequestsByMethod"`
+	IdleAPIServerRequests map[string]float64 `json:"idleAPIServerRequestsByVerbAndResource"`
+	IdleStatusWrites      int                `json:"idleStatusWrites"`
+}
+
+func main() {
+	e := estate{}
+	flag.IntVar(&e.assets, "assets", 1000, "InformationAssets to create")
+	flag.IntVar(&e.workloads, "workloads", 10000, "workloads (Deployments) to create, spread over the assets")
+	flag.IntVar(&e.namespaces, "namespaces", 100, "namespaces to spread the estate over")
+	flag.Float64Var(&e.driftShare, "drift-share", 0.1, "share of assets that start with a failing control")
+	drifts := flag.Int("drifts", 200, "drifts to time (each on a distinct compliant asset)")
+	idle := flag.Duration("idle", 60*time.Second, "the idle window in which requests and writes are counted")
+	operator := flag.String("operator", "bin/isms-operator", "the operator binary")
+	out := flag.String("json", "bin/bench/results.json", "where to write the figures as JSON")
+	flag.Parse()
+	ctrl.SetLogger(logr.Discard())
+	klog.SetLogger(logr.Discard()) // client-go's complaints about requests cancelled at exit
+
+	results, err := run(context.Background(), e, *drifts, *idle, *operator)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	printTable(os.Stdout, results)
+	if err := writeJSON(*out, results); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("\nFigures written to %s\n", *out)
+}
+
+func writeJSON(path string, results *Results) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(results, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator string) (*Results, error) {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		return nil, fmt.Errorf("KUBEBUILDER_ASSETS is not set: run `make bench`")
+	}
+	r := &Results{Assets: e.assets, Workloads: e.workloads, Namespaces: e.namespaces}
+	step("Starting the local control plane")
+	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
+	cfg, err := env.Start()
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = env.Stop() }()
+	cfg.QPS, cfg.Burst = -1, 0 // the estate is created as fast as the API server takes it
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		return nil, err
+	}
+
+	objs := e.objects()
+	r.Objects = len(objs)
+	step(fmt.Sprintf("Creating the estate: %d assets, %d workloads, %d namespaces, %d objects in all", e.assets, e.workloads, e.namespaces, len(objs)))
+	started := time.Now()
+	if err := create(ctx, c, objs, 32); err != nil {
+		return nil, err
+	}
+	r.CreateSeconds = time.Since(started).Seconds()
+
+	w, err := startWatches(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	defer w.stop()
+
+	admin, err := env.ControlPlane.AddUser(envtest.User{Name: "bench", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return nil, err
+	}
+	kubeconfig, err := admin.KubeConfig()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "isms-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	kubeconfigPath := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(kubeconfigPath, kubeconfig, 0o600); err != nil {
+		return nil, err
+	}
+	metricsAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+
+	step("Starting the operator and waiting until every asset is evaluated")
+	started = time.Now()
+	cmd := exec.Command(operator, "--kubeconfig", kubeconfigPath, "--enable-webhooks=false",
+		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", "0")
+	logFile, err := os.Create(filepath.Join(dir, "operator.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s (run `make build`): %w", operator, err)
+	}
+	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
+	if err := w.waitEvaluated(e.assets, 10*time.Minute); err != nil {
+		return nil, err
+	}
+	r.FullEvaluationSecs = time.Since(started).Seconds()
+
+	step(fmt.Sprintf("Timing drift to Risk over %d drifts", drifts))
+	latencies, floors, err := timeDrifts(ctx, c, w, e, drifts)
+	if err != nil {
+		return nil, err
+	}
+	r.Drifts = len(latencies)
+	r.DriftLatency, r.Floor = distribution(latencies), distribution(floors)
+	r.RatioP50 = r.DriftLatency.P50 / r.Floor.P50
+	r.RatioP99 = r.DriftLatency.P99 / r.Floor.P99
+
+	step(fmt.Sprintf("Counting requests and writes during %s of idleness", idle))
+	if err := measureIdle(ctx, cfg, w, "http://"+metricsAddr+"/metrics", idle, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func step(message string) { fmt.Printf("==> %s\n", message) }
