@@ -148,6 +148,28 @@ type ControlsSpec struct {
 	// continuityPlan sets the level of BCP-01 (a Ready continuity plan covers the asset).
 	// +optional
 	ContinuityPlan ControlLevel `json:"continuityPlan,omitempty"`
+
+	// justifications record why the asset sets a control's level as it does, above all
+	// why a control Required by default is NotRequired here; the Statement of
+	// Applicability quotes them.
+	// +optional
+	// +listType=map
+	// +listMapKey=control
+	// +kubebuilder:validation:MaxItems=11
+	Justifications []ControlJustification `json:"justifications,omitempty"`
+}
+
+// ControlJustification records why an asset sets a control's level as it does.
+type ControlJustification struct {
+	// control is the control's ID.
+	// +required
+	Control ControlID `json:"control"`
+
+	// reason is the justification, as the Statement of Applicability shows it.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	Reason string `json:"reason"`
 }
 
 // EncryptionControls sets the levels of the encryption controls.
