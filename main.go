@@ -1,5 +1,9 @@
 // Command isms-operator runs the isms-operator manager: it watches InformationAssets, the
 // workloads that hold them, Risks and ContinuityPlans, and keeps the register live.
+//
+// Two subcommands use the same catalogue away from the manager: `isms-operator audit`
+// evaluates manifests in a CI pipeline, and `isms-operator report` writes the register of
+// one or more clusters for the board.
 package main
 
 import (
@@ -8,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -22,6 +25,7 @@ import (
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/controllers"
+	"github.com/isms-operator/isms-operator/internal/cli"
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 	"github.com/isms-operator/isms-operator/internal/scheme"
@@ -56,7 +60,7 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one of several replicas acts at a time.")
 	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease; defaults to the operator's own namespace in a cluster.")
-	fs.StringVar(&o.exemptSubjects, "exempt-subjects", formatSubjects(controls.DefaultExemptSubjects),
+	fs.StringVar(&o.exemptSubjects, "exempt-subjects", controls.FormatSubjects(controls.DefaultExemptSubjects),
 		"Comma-separated subjects ACC-03 never flags, as Kind:name or ServiceAccount:namespace:name (* matches any name). The operator's own ServiceAccount (from $OPERATOR_NAMESPACE and $OPERATOR_SERVICE_ACCOUNT) is added.")
 	fs.StringVar(&o.istioRootNamespace, "istio-root-namespace", controls.DefaultIstioRootNamespace, "Namespace of Istio's mesh-wide PeerAuthentication.")
 	fs.StringVar(&o.ratingBands, "rating-bands", riskmatrix.NPSA.String(), "Risk rating bands of the 5x5 matrix, as Rating=min-max for Low, Moderate, High and Extreme; they must cover scores 1-25 without overlap.")
@@ -66,49 +70,9 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory holding the webhook server's tls.crt and tls.key; defaults to controller-runtime's (/tmp/k8s-webhook-server/serving-certs).")
 }
 
-// parseSubjects reads a comma-separated list of Kind:name and ServiceAccount:namespace:name.
-func parseSubjects(list string) ([]isms.Subject, error) {
-	var subjects []isms.Subject
-	for _, item := range strings.Split(list, ",") {
-		if item = strings.TrimSpace(item); item == "" {
-			continue
-		}
-		kind, name, found := strings.Cut(item, ":")
-		if !found || name == "" {
-			return nil, fmt.Errorf("exempt subject %q: want Kind:name, e.g. Group:system:masters", item)
-		}
-		switch kind {
-		case "User", "Group":
-			subjects = append(subjects, isms.Subject{Kind: kind, Name: name})
-		case "ServiceAccount":
-			namespace, account, found := strings.Cut(name, ":")
-			if !found || namespace == "" || account == "" {
-				return nil, fmt.Errorf("exempt subject %q: want ServiceAccount:namespace:name", item)
-			}
-			subjects = append(subjects, isms.Subject{Kind: kind, Namespace: namespace, Name: account})
-		default:
-			return nil, fmt.Errorf("exempt subject %q: kind must be User, Group or ServiceAccount", item)
-		}
-	}
-	return subjects, nil
-}
-
-// formatSubjects writes subjects in the form parseSubjects reads.
-func formatSubjects(subjects []isms.Subject) string {
-	var items []string
-	for _, s := range subjects {
-		if s.Kind == "ServiceAccount" {
-			items = append(items, s.Kind+":"+s.Namespace+":"+s.Name)
-		} else {
-			items = append(items, s.Kind+":"+s.Name)
-		}
-	}
-	return strings.Join(items, ",")
-}
-
 // config turns the options into the reconcilers' settings.
 func (o options) config() (controllers.Config, error) {
-	exempt, err := parseSubjects(o.exemptSubjects)
+	exempt, err := controls.ParseSubjects(o.exemptSubjects)
 	if err != nil {
 		return controllers.Config{}, err
 	}
@@ -127,6 +91,12 @@ func (o options) config() (controllers.Config, error) {
 }
 
 func main() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "audit":
+			os.Exit(cli.Audit(context.Background(), os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+		}
+	}
 	var opts options
 	opts.bindFlags(flag.CommandLine)
 	logOpts := zap.Options{}

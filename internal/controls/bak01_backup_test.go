@@ -125,6 +125,22 @@ func TestCheckBackupRecent(t *testing.T) {
 			evidence: backupEvidence(),
 			want:     fail(noBackup("no complete backup")),
 		},
+		{
+			name:     "offline, no Backup in the manifests: not evaluated, never passed",
+			evidence: backupEvidence(offline),
+			want:     undecided("no Velero Backup or VolumeSnapshot", "only known in a cluster"),
+		},
+		{
+			name:      "offline, a Backup in the manifests is judged as in a cluster",
+			evidence:  backupEvidence(offline, withBackups(completedBackup("daily-1", hoursAgo(2)))),
+			want:      pass("Backup/velero/daily-1"),
+			recheckAt: ptr(hoursAgo(2).Add(day)),
+		},
+		{
+			name:     "offline, only a stale Backup in the manifests fails",
+			evidence: backupEvidence(offline, withBackups(completedBackup("daily-1", hoursAgo(30)))),
+			want:     fail(noBackup("Backup/velero/daily-1", "24h")),
+		},
 
 		// Namespaces.
 		{

@@ -40,6 +40,17 @@ func TestCheckRestoreTested(t *testing.T) {
 			evidence: backupEvidence(withBackups(completedBackup("daily-1", hoursAgo(2)))),
 			want:     fail(untested),
 		},
+		{
+			name:     "offline, no Restore in the manifests: not evaluated, never passed",
+			evidence: backupEvidence(offline, withBackups(completedBackup("daily-1", hoursAgo(2)))),
+			want:     undecided("no Velero Restore", "only known in a cluster"),
+		},
+		{
+			name:      "offline, a passed TechnicalRestore in the manifests' plan is evidence",
+			evidence:  backupEvidence(offline, exercisedPlan(restoreTest(isms.ResultPassed, daysAgo(10)))),
+			want:      pass("ContinuityPlan/"+testPlan, formatTime(daysAgo(10))),
+			recheckAt: ptr(daysAgo(10).Add(90 * day)),
+		},
 
 		// ContinuityPlan exercise records.
 		{

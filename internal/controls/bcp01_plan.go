@@ -26,6 +26,9 @@ func checkContinuityPlan(e *Evidence) outcome {
 		return fail("the asset names no continuity plan; set spec.continuityPlanRef to a ContinuityPlan that covers it")
 	}
 	i := slices.IndexFunc(e.Plans, func(p isms.ContinuityPlan) bool { return p.Name == planRef.Name })
+	if i < 0 && e.Offline {
+		return outcome{notEvaluated: fmt.Sprintf("not evaluated: ContinuityPlan %q, named in spec.continuityPlanRef, is not among the manifests; audit them together", planRef.Name)}
+	}
 	if waitUntil := e.Asset.CreationTimestamp.Add(PlanGracePeriod); i < 0 && e.Now.Before(waitUntil) {
 		// An asset and its plan are usually applied together; give the plan a moment to
 		// appear before recording a failure that would stay in the register.
@@ -37,6 +40,10 @@ func checkContinuityPlan(e *Evidence) outcome {
 	plan := e.Plans[i]
 	if !slices.ContainsFunc(plan.Spec.Assets, func(a isms.LocalObjectReference) bool { return a.Name == e.Asset.Name }) {
 		return fail("ContinuityPlan %q does not list the asset in spec.assets", plan.Name)
+	}
+	if e.Offline {
+		// A status in the manifests is a copy, maybe stale: only the operator's is evidence.
+		return outcome{notEvaluated: fmt.Sprintf("not evaluated: ContinuityPlan %q lists the asset; whether it is Ready (backups, exercises, dependencies) is only known in a cluster", plan.Name)}
 	}
 	ready := meta.FindStatusCondition(plan.Status.Conditions, isms.ConditionReady)
 	seen := slices.ContainsFunc(plan.Status.Assets, func(a isms.AssetContinuityStatus) bool {

@@ -53,6 +53,33 @@ func TestCheckContinuityPlan(t *testing.T) {
 			want:     fail(finding(testPlan, "does not list")),
 		},
 		{
+			name: "offline, the plan is not among the manifests: not evaluated",
+			evidence: func() *Evidence {
+				e := evidence(testPlan)
+				e.Offline = true
+				return e
+			}(),
+			want: undecided(testPlan, "not among the manifests"),
+		},
+		{
+			name: "offline, the plan lists the asset: its readiness is only known in a cluster",
+			evidence: func() *Evidence {
+				e := evidence(testPlan, continuityPlan(testPlan, listing))
+				e.Offline = true
+				return e
+			}(),
+			want: undecided(testPlan, "only known in a cluster"),
+		},
+		{
+			name: "offline, the plan does not list the asset: fails as in a cluster",
+			evidence: func() *Evidence {
+				e := evidence(testPlan, continuityPlan(testPlan, []string{"pas-records"}))
+				e.Offline = true
+				return e
+			}(),
+			want: fail(finding(testPlan, "does not list")),
+		},
+		{
 			name: "the plan named does not list the asset, another Ready plan does",
 			evidence: evidence(testPlan, continuityPlan(testPlan, []string{"pas-records"}),
 				continuityPlan("epr-dr", []string{testAsset})),

@@ -43,6 +43,10 @@ type Evidence struct {
 	Backups Backups
 	// Plans are the ContinuityPlans of the asset's namespace.
 	Plans []isms.ContinuityPlan
+	// Offline says the evidence comes from manifests, not a cluster: what only a cluster
+	// shows (whether backups ran, restores were tested) may be absent without that being
+	// a failure.
+	Offline bool
 }
 
 // Workload is a pod template that holds the asset: a Deployment, StatefulSet, DaemonSet,

@@ -420,6 +420,9 @@ func backupEvidence(mutate ...func(*Evidence)) *Evidence {
 	}}, mutate...)...)
 }
 
+// offline marks evidence read from manifests, as `isms-operator audit` gathers it.
+func offline(e *Evidence) { e.Offline = true }
+
 // backupLocation is a BackupStorageLocation in Velero's namespace.
 func backupLocation(name string, isDefault bool, phase string) StorageLocation {
 	return StorageLocation{Namespace: veleroNamespace, Name: name, Default: isDefault, Phase: phase}

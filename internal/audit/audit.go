@@ -1,0 +1,202 @@
+// Package audit evaluates InformationAssets offline, from manifests, with exactly the
+// catalogue and the evidence gatherer the operator runs in a cluster: `isms-operator audit`
+// for CI pipelines, to stop drift before it reaches a cluster.
+package audit
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/evidence"
+	"github.com/isms-operator/isms-operator/internal/manifests"
+	"github.com/isms-operator/isms-operator/internal/scheme"
+)
+
+// APIVersion names the JSON output's schema; a change that breaks readers changes it.
+const APIVersion = "isms.nhs.uk/audit/v1"
+
+// The statuses of a row.
+const (
+	StatusPass         = "Pass"
+	StatusFail         = "Fail"
+	StatusNotEvaluated = "NotEvaluated"
+)
+
+// Options tune an audit.
+type Options struct {
+	// Now is the time the time-based controls (reviews, backup ages) are judged at.
+	Now time.Time
+	// Namespace is the namespace of namespaced objects that name none (as `kubectl apply -n`).
+	Namespace string
+	// Exempt are ACC-03's exempt subjects, as the operator's --exempt-subjects.
+	Exempt []isms.Subject
+	// IstioRootNamespace holds Istio's mesh-wide policy.
+	IstioRootNamespace string
+}
+
+// Result is the outcome of an audit, in the stable shape of the JSON output.
+type Result struct {
+	APIVersion string    `json:"apiVersion"`
+	Now        time.Time `json:"now"`
+	Summary    Summary   `json:"summary"`
+	// Results are one row per asset and control: a row per finding when it fails, one row
+	// when it passes or is not evaluated.
+	Results []Row `json:"results"`
+	// Errors are the documents that could not be read.
+	Errors []DocumentError `json:"errors"`
+}
+
+// Summary counts what the audit found.
+type Summary struct {
+	Assets           int `json:"assets"`
+	CompliantAssets  int `json:"compliantAssets"`
+	RequiredFailures int `json:"requiredFailures"`
+}
+
+// Row is one control's result for one asset.
+type Row struct {
+	Asset      string   `json:"asset"`
+	Namespace  string   `json:"namespace"`
+	Control    string   `json:"control"`
+	Level      string   `json:"level"`
+	Status     string   `json:"status"`
+	Resource   string   `json:"resource,omitempty"`
+	Message    string   `json:"message"`
+	References []string `json:"references"`
+}
+
+// DocumentError is a document that could not be read or used.
+type DocumentError struct {
+	File     string `json:"file"`
+	Document int    `json:"document"`
+	Message  string `json:"message"`
+}
+
+// ExitCode is 2 when some input could not be used, else 1 when a Required control fails,
+// else 0.
+func (r *Result) ExitCode() int {
+	switch {
+	case len(r.Errors) > 0:
+		return 2
+	case r.Summary.RequiredFailures > 0:
+		return 1
+	}
+	return 0
+}
+
+// clusterScoped are the kinds read that belong to no namespace.
+var clusterScoped = []string{"Namespace", "StorageClass", "PersistentVolume", "ClusterRole", "ClusterRoleBinding"}
+
+// Run evaluates every InformationAsset among docs.
+func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Problem, opts Options) (*Result, error) {
+	result := &Result{APIVersion: APIVersion, Now: opts.Now.UTC(), Results: []Row{}, Errors: []DocumentError{}}
+	for _, p := range problems {
+		result.Errors = append(result.Errors, DocumentError{File: p.Source, Document: p.Index, Message: p.Err.Error()})
+	}
+	s := &store{scheme: scheme.New(), objects: map[schema.GroupVersionKind][]*unstructured.Unstructured{}}
+	var assets []*isms.InformationAsset
+	for _, doc := range docs {
+		obj := doc.Object.DeepCopy()
+		if obj.GetNamespace() == "" && !slices.Contains(clusterScoped, obj.GetKind()) {
+			obj.SetNamespace(cmp.Or(opts.Namespace, metav1.NamespaceDefault))
+		}
+		if obj.GroupVersionKind() == isms.GroupVersion.WithKind("InformationAsset") {
+			asset := &isms.InformationAsset{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, asset); err != nil {
+				result.Errors = append(result.Errors, DocumentError{File: doc.Source, Document: doc.Index, Message: "not a valid InformationAsset: " + err.Error()})
+				continue
+			}
+			assets = append(assets, asset)
+		}
+		s.add(obj)
+	}
+	// The namespaces the manifests do not declare exist, without labels, as kubectl would
+	// create them.
+	for _, a := range assets {
+		if err := s.Get(ctx, types.NamespacedName{Name: a.Namespace}, &corev1.Namespace{}); err != nil {
+			ns := &unstructured.Unstructured{}
+			ns.SetAPIVersion("v1")
+			ns.SetKind("Namespace")
+			ns.SetName(a.Namespace)
+			s.add(ns)
+		}
+	}
+
+	gatherer := &evidence.Gatherer{Reader: s, Exempt: opts.Exempt, IstioRootNamespace: opts.IstioRootNamespace,
+		Installed: func(gvk schema.GroupVersionKind) bool {
+			// Offline, Istio's policies and the VolumeSnapshots are what the manifests hold,
+			// none when none; Velero is there when the manifests hold any of its objects.
+			switch gvk.Group {
+			case evidence.PeerAuthentication.Group, evidence.VolumeSnapshot.Group:
+				return true
+			case evidence.VeleroBackup.Group:
+				return s.hasGroup(gvk.Group)
+			}
+			return s.has(gvk)
+		}}
+	slices.SortFunc(assets, func(a, b *isms.InformationAsset) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	for _, asset := range assets {
+		if asset.CreationTimestamp.IsZero() {
+			asset.CreationTimestamp = metav1.NewTime(opts.Now) // a new asset, as applying it would make it
+		}
+		ev, err := gatherer.Gather(ctx, asset, opts.Now)
+		if err != nil {
+			return nil, fmt.Errorf("InformationAsset %s/%s: %w", asset.Namespace, asset.Name, err)
+		}
+		ev.Offline = true
+		compliant := true
+		for _, r := range controls.Evaluate(ev).Results {
+			rows := rowsOf(asset, r)
+			result.Results = append(result.Results, rows...)
+			if r.Level == isms.LevelRequired && r.Status == controls.StatusFail {
+				compliant = false
+				result.Summary.RequiredFailures++
+			}
+		}
+		result.Summary.Assets++
+		if compliant {
+			result.Summary.CompliantAssets++
+		}
+	}
+	return result, nil
+}
+
+// rowsOf turns one control's result into rows.
+func rowsOf(asset *isms.InformationAsset, r controls.Result) []Row {
+	c, _ := controls.Lookup(r.Control)
+	row := Row{Asset: asset.Name, Namespace: asset.Namespace, Control: string(r.Control), Level: string(r.Level), References: c.References}
+	switch r.Status {
+	case controls.StatusNotEvaluated:
+		row.Status, row.Message = StatusNotEvaluated, r.Reason
+		return []Row{row}
+	case controls.StatusPass:
+		row.Status, row.Message = StatusPass, c.Title
+		if len(r.Findings) == 0 {
+			return []Row{row}
+		}
+	}
+	var rows []Row
+	for _, f := range r.Findings {
+		finding := row
+		finding.Status, finding.Level, finding.Resource, finding.Message = StatusFail, string(f.Level), f.Resource, f.Message
+		rows = append(rows, finding)
+	}
+	if r.Status == controls.StatusPass {
+		rows = append([]Row{row}, rows...) // the control passes; its findings are advisories
+	}
+	return rows
+}

@@ -1,0 +1,208 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/manifests"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files from the current output")
+
+// goldenNow is the time the fixtures are judged at: an hour after their last backup.
+var goldenNow = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+// auditFixtures audits testdata/manifests: a compliant EPR estate with its Velero objects
+// in a JSON List, a drifting staff system rendered by Helm, and a file with broken
+// documents.
+func auditFixtures(t *testing.T) *Result {
+	t.Helper()
+	docs, problems, err := manifests.Read([]string{filepath.Join("testdata", "manifests")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	result, err := Run(context.Background(), docs, problems, Options{Now: goldenNow, Exempt: controls.DefaultExemptSubjects,
+		IstioRootNamespace: controls.DefaultIstioRootNamespace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return result
+}
+
+func TestOutputsMatchTheGoldenFiles(t *testing.T) {
+	result := auditFixtures(t)
+	for format, write := range map[string]func(io.Writer, *Result) error{
+		"table.txt":    WriteTable,
+		"results.json": WriteJSON,
+		"junit.xml":    WriteJUnit,
+	} {
+		t.Run(format, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := write(&out, result); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "golden", format)
+			if *update {
+				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./internal/audit -update to write it)", err)
+			}
+			if diff := cmp.Diff(string(want), out.String()); diff != "" {
+				t.Errorf("%s differs from the golden file (-want +got); if the change is meant, run go test ./internal/audit -update and review the diff:\n%s", format, diff)
+			}
+		})
+	}
+}
+
+// TestFindings pins the decisions behind the golden files, so an -update that changes
+// them is caught here too.
+func TestFindings(t *testing.T) {
+	result := auditFixtures(t)
+	type key struct{ asset, control string }
+	status := map[key]string{}
+	failures := map[key][]string{}
+	for _, r := range result.Results {
+		k := key{r.Asset, r.Control}
+		if r.Status == StatusFail {
+			failures[k] = append(failures[k], r.Resource)
+		}
+		if status[k] != StatusFail {
+			status[k] = r.Status
+		}
+	}
+	want := map[key]string{
+		// The compliant estate passes all but what only a cluster shows.
+		{"patient-records", "ENC-01"}: StatusPass, {"patient-records", "ENC-02"}: StatusPass,
+		{"patient-records", "ENC-03"}: StatusNotEvaluated, // NotRequired, justified
+		{"patient-records", "BAK-01"}: StatusPass, {"patient-records", "BAK-02"}: StatusPass,
+		{"patient-records", "ACC-01"}: StatusPass, {"patient-records", "ACC-02"}: StatusPass,
+		{"patient-records", "ACC-03"}: StatusPass, {"patient-records", "ACC-04"}: StatusPass,
+		{"patient-records", "GOV-01"}: StatusPass,
+		{"patient-records", "BCP-01"}: StatusNotEvaluated, // the plan's readiness is live
+		// The drifting staff system fails every control its manifests show drifted.
+		{"staff-records", "ENC-01"}: StatusFail, {"staff-records", "ENC-02"}: StatusFail,
+		{"staff-records", "ENC-03"}: StatusNotEvaluated,
+		{"staff-records", "BAK-01"}: StatusFail, {"staff-records", "BAK-02"}: StatusFail,
+		{"staff-records", "ACC-01"}: StatusFail, {"staff-records", "ACC-02"}: StatusFail,
+		{"staff-records", "ACC-03"}: StatusFail, {"staff-records", "ACC-04"}: StatusFail,
+		{"staff-records", "GOV-01"}: StatusFail,
+		{"staff-records", "BCP-01"}: StatusNotEvaluated, // NotRequired at Medium criticality
+	}
+	if diff := cmp.Diff(want, status); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if got := failures[key{"staff-records", "ACC-03"}]; !cmp.Equal(got, []string{"RoleBinding/contractor-reads-secrets"}) {
+		t.Errorf("ACC-03 failures name %v, want the contractor's RoleBinding", got)
+	}
+	if want := (Summary{Assets: 2, CompliantAssets: 1, RequiredFailures: 8}); result.Summary != want {
+		t.Errorf("summary = %+v, want %+v", result.Summary, want)
+	}
+	wantErrors := []DocumentError{
+		{File: filepath.Join("testdata", "manifests", "broken.yaml"), Document: 1},
+		{File: filepath.Join("testdata", "manifests", "broken.yaml"), Document: 2},
+	}
+	if diff := cmp.Diff(wantErrors, result.Errors, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Message" }, cmp.Ignore())); diff != "" {
+		t.Errorf("document errors (-want +got):\n%s", diff)
+	}
+	if got := result.ExitCode(); got != 2 {
+		t.Errorf("exit code = %d, want 2: a broken document makes the input unusable", got)
+	}
+}
+
+// TestJSONSchemaIsStable decodes the JSON output strictly into the documented schema
+// (README, "Auditing manifests in CI"): a field renamed, added or removed fails here
+// before it breaks a pipeline that reads it. Such a change needs a new APIVersion.
+func TestJSONSchemaIsStable(t *testing.T) {
+	type row struct {
+		Asset      string   `json:"asset"`
+		Namespace  string   `json:"namespace"`
+		Control    string   `json:"control"`
+		Level      string   `json:"level"`
+		Status     string   `json:"status"`
+		Resource   string   `json:"resource"`
+		Message    string   `json:"message"`
+		References []string `json:"references"`
+	}
+	var doc struct {
+		APIVersion string    `json:"apiVersion"`
+		Now        time.Time `json:"now"`
+		Summary    struct {
+			Assets           int `json:"assets"`
+			CompliantAssets  int `json:"compliantAssets"`
+			RequiredFailures int `json:"requiredFailures"`
+		} `json:"summary"`
+		Results []row `json:"results"`
+		Errors  []struct {
+			File     string `json:"file"`
+			Document int    `json:"document"`
+			Message  string `json:"message"`
+		} `json:"errors"`
+	}
+	var out bytes.Buffer
+	if err := WriteJSON(&out, auditFixtures(t)); err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(&out)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("the JSON output does not fit the documented schema: %v", err)
+	}
+	if doc.APIVersion != "isms.nhs.uk/audit/v1" || !doc.Now.Equal(goldenNow) || len(doc.Results) == 0 || len(doc.Errors) != 2 {
+		t.Errorf("apiVersion %q, now %v, %d results, %d errors", doc.APIVersion, doc.Now, len(doc.Results), len(doc.Errors))
+	}
+	for _, r := range doc.Results {
+		if r.Asset == "" || r.Namespace == "" || r.Control == "" || r.Level == "" || r.Message == "" || len(r.References) == 0 {
+			t.Errorf("row with an empty required field: %+v", r)
+		}
+		switch r.Status {
+		case StatusPass, StatusFail, StatusNotEvaluated:
+		default:
+			t.Errorf("row with status %q, want Pass, Fail or NotEvaluated", r.Status)
+		}
+	}
+}
+
+func TestJUnitIsWellFormedAndCountsRequiredFailures(t *testing.T) {
+	var out bytes.Buffer
+	if err := WriteJUnit(&out, auditFixtures(t)); err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Errors   int `xml:"errors,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(out.Bytes(), &suites); err != nil {
+		t.Fatalf("JUnit output is not XML: %v", err)
+	}
+	catalogue := len(controls.Catalogue)
+	if suites.Tests != 2*catalogue || len(suites.Suites) != 2 || suites.Errors != 2 {
+		t.Errorf("tests=%d suites=%d errors=%d, want %d tests in 2 suites and 2 errors", suites.Tests, len(suites.Suites), suites.Errors, 2*catalogue)
+	}
+	// BAK-02 is Recommended for the staff system: its failure is not a test failure.
+	if suites.Failures != 8 {
+		t.Errorf("failures = %d, want the staff system's 8 failing Required controls", suites.Failures)
+	}
+}

@@ -1,0 +1,115 @@
+package audit
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable writes the results as a table a person reads, then the documents that could
+// not be used.
+func WriteTable(w io.Writer, r *Result) error {
+	t := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(t, "NAMESPACE\tASSET\tCONTROL\tLEVEL\tSTATUS\tRESOURCE\tMESSAGE")
+	for _, row := range r.Results {
+		fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Namespace, row.Asset, row.Control, row.Level, row.Status, row.Resource, row.Message)
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%d assets, %d compliant, %d required failures\n", r.Summary.Assets, r.Summary.CompliantAssets, r.Summary.RequiredFailures)
+	for _, e := range r.Errors {
+		fmt.Fprintf(w, "error: %s: document %d: %s\n", e.File, e.Document, e.Message)
+	}
+	return nil
+}
+
+// WriteJSON writes the results in the stable JSON schema APIVersion names.
+func WriteJSON(w io.Writer, r *Result) error {
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	return e.Encode(r)
+}
+
+// The JUnit XML shape CI systems read: a suite per asset, a case per control.
+type (
+	junitSuites struct {
+		XMLName  xml.Name     `xml:"testsuites"`
+		Name     string       `xml:"name,attr"`
+		Tests    int          `xml:"tests,attr"`
+		Failures int          `xml:"failures,attr"`
+		Errors   int          `xml:"errors,attr"`
+		Suites   []junitSuite `xml:"testsuite"`
+	}
+	junitSuite struct {
+		Name     string      `xml:"name,attr"`
+		Tests    int         `xml:"tests,attr"`
+		Failures int         `xml:"failures,attr"`
+		Skipped  int         `xml:"skipped,attr"`
+		Cases    []junitCase `xml:"testcase"`
+	}
+	junitCase struct {
+		Name      string        `xml:"name,attr"`
+		ClassName string        `xml:"classname,attr"`
+		Failure   *junitMessage `xml:"failure,omitempty"`
+		Skipped   *junitMessage `xml:"skipped,omitempty"`
+	}
+	junitMessage struct {
+		Message string `xml:"message,attr"`
+		Text    string `xml:",chardata"`
+	}
+)
+
+// WriteJUnit writes the results as JUnit XML: a suite per asset, a test case per control,
+// failed when a Required control fails, skipped when not evaluated; unreadable documents
+// are errors.
+func WriteJUnit(w io.Writer, r *Result) error {
+	out := junitSuites{Name: "isms-operator audit", Errors: len(r.Errors)}
+	index := map[string]int{}
+	cases := map[string]int{}
+	for _, row := range r.Results {
+		suiteName := row.Namespace + "/" + row.Asset
+		si, ok := index[suiteName]
+		if !ok {
+			si = len(out.Suites)
+			index[suiteName] = si
+			out.Suites = append(out.Suites, junitSuite{Name: suiteName})
+		}
+		suite := &out.Suites[si]
+		key := suiteName + "/" + row.Control
+		ci, ok := cases[key]
+		if !ok {
+			ci = len(suite.Cases)
+			cases[key] = ci
+			suite.Cases = append(suite.Cases, junitCase{Name: row.Control, ClassName: suiteName})
+			suite.Tests++
+			out.Tests++
+		}
+		c := &suite.Cases[ci]
+		switch {
+		case row.Status == StatusNotEvaluated:
+			c.Skipped = &junitMessage{Message: row.Message}
+			suite.Skipped++
+		case row.Status == StatusFail && row.Level == "Required":
+			if c.Failure == nil {
+				c.Failure = &junitMessage{Message: row.Control + " fails"}
+				suite.Failures++
+				out.Failures++
+			}
+			c.Failure.Text += strings.TrimSpace(row.Resource+": "+row.Message) + "\n"
+		}
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	e := xml.NewEncoder(w)
+	e.Indent("", "  ")
+	if err := e.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

@@ -1,0 +1,166 @@
+// Package manifests reads Kubernetes manifests from files, directories and standard
+// input: YAML or JSON, many documents to a file, Lists flattened. A document that cannot
+// be read is reported with its file and index and does not stop the rest.
+package manifests
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// Document is one object read, with where it came from.
+type Document struct {
+	// Source is the file ("-" for standard input); Index the document's position in it,
+	// from 0; Item the object's position in a List (-1 when not from a List).
+	Source      string
+	Index, Item int
+	Object      *unstructured.Unstructured
+}
+
+// Problem is a document that could not be read.
+type Problem struct {
+	Source string
+	Index  int
+	Err    error
+}
+
+func (p Problem) Error() string {
+	return fmt.Sprintf("%s: document %d: %v", p.Source, p.Index, p.Err)
+}
+
+// extensions are the files a directory is read for.
+var extensions = []string{".yaml", ".yml", ".json"}
+
+// Read reads every path: a file, a directory (recursively, its .yaml, .yml and .json
+// files, in lexical order), or "-" for stdin. It returns an error only for a path that
+// cannot be read at all.
+func Read(paths []string, stdin io.Reader) ([]Document, []Problem, error) {
+	var docs []Document
+	var problems []Problem
+	for _, path := range paths {
+		if path == "-" {
+			d, p := Parse("-", stdin)
+			docs, problems = append(docs, d...), append(problems, p...)
+			continue
+		}
+		err := filepath.WalkDir(path, func(file string, entry fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if entry.IsDir() || (file != path && !slices.Contains(extensions, strings.ToLower(filepath.Ext(file)))) {
+				return nil
+			}
+			f, err := os.Open(file)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			d, p := Parse(file, f)
+			docs, problems = append(docs, d...), append(problems, p...)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading %s: %w", path, err)
+		}
+	}
+	return docs, problems, nil
+}
+
+// Parse reads the documents of one stream, named source.
+func Parse(source string, r io.Reader) ([]Document, []Problem) {
+	var docs []Document
+	var problems []Problem
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(r))
+	for index := 0; ; index++ {
+		raw, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			return docs, problems
+		}
+		if err != nil {
+			return docs, append(problems, Problem{Source: source, Index: index, Err: err})
+		}
+		objects, fromList, err := decode(raw)
+		if err != nil {
+			problems = append(problems, Problem{Source: source, Index: index, Err: err})
+			continue
+		}
+		for item, obj := range objects {
+			if !fromList {
+				item = -1
+			}
+			docs = append(docs, Document{Source: source, Index: index, Item: item, Object: obj})
+		}
+	}
+}
+
+// decode turns one document into its objects: none for an empty document, the items of a
+// List (fromList), or the object itself.
+func decode(raw []byte) (objects []*unstructured.Unstructured, fromList bool, err error) {
+	if len(bytes.TrimSpace(stripComments(raw))) == 0 {
+		return nil, false, nil
+	}
+	data, err := yaml.YAMLToJSON(raw)
+	if err != nil {
+		return nil, false, fmt.Errorf("not YAML or JSON: %w", err)
+	}
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		return nil, false, nil
+	}
+	obj := &unstructured.Unstructured{}
+	if err := obj.UnmarshalJSON(data); err != nil {
+		return nil, false, fmt.Errorf("not a Kubernetes object: %w", err)
+	}
+	if !obj.IsList() {
+		if err := check(obj); err != nil {
+			return nil, false, err
+		}
+		return []*unstructured.Unstructured{obj}, false, nil
+	}
+	list, err := obj.ToList()
+	if err != nil {
+		return nil, true, fmt.Errorf("a List whose items are not objects: %w", err)
+	}
+	for i := range list.Items {
+		if err := check(&list.Items[i]); err != nil {
+			return nil, true, fmt.Errorf("List item %d: %w", i, err)
+		}
+		objects = append(objects, &list.Items[i])
+	}
+	return objects, true, nil
+}
+
+func check(obj *unstructured.Unstructured) error {
+	switch {
+	case obj.GetAPIVersion() == "":
+		return errors.New("no apiVersion")
+	case obj.GetKind() == "":
+		return errors.New("no kind")
+	case obj.GetName() == "":
+		return fmt.Errorf("%s without metadata.name", obj.GetKind())
+	}
+	return nil
+}
+
+// stripComments drops YAML comment lines, so a document of comments only counts as empty.
+func stripComments(raw []byte) []byte {
+	var out bytes.Buffer
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 && trimmed[0] != '#' {
+			out.Write(line)
+			out.WriteByte('\n')
+		}
+	}
+	return out.Bytes()
+}

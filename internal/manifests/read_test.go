@@ -1,0 +1,114 @@
+package manifests
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParse(t *testing.T) {
+	input := `# a Helm-style stream
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: epr
+---
+# only a comment
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ServiceAccount
+    metadata: {name: a, namespace: epr}
+  - {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "b", "namespace": "epr"}}
+---
+kind: Deployment
+metadata: {name: no-version}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: [not, a, string]}
+---
+{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "json"}}
+`
+	docs, problems := Parse("stream.yaml", strings.NewReader(input))
+	type doc struct {
+		Index, Item int
+		Kind, Name  string
+	}
+	var got []doc
+	for _, d := range docs {
+		got = append(got, doc{d.Index, d.Item, d.Object.GetKind(), d.Object.GetName()})
+	}
+	want := []doc{{1, -1, "Namespace", "epr"}, {3, 0, "ServiceAccount", "a"}, {3, 1, "ServiceAccount", "b"}, {6, -1, "Service", "json"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("documents (-want +got):\n%s", diff)
+	}
+	var bad []string
+	for _, p := range problems {
+		bad = append(bad, p.Error())
+	}
+	wantBad := []string{"stream.yaml: document 4: no apiVersion", "stream.yaml: document 5: ConfigMap without metadata.name"}
+	if len(bad) != len(wantBad) {
+		t.Fatalf("problems = %q, want %d", bad, len(wantBad))
+	}
+	for i := range wantBad {
+		if !strings.HasPrefix(bad[i], wantBad[i]) {
+			t.Errorf("problem %d = %q, want it to start with %q", i, bad[i], wantBad[i])
+		}
+	}
+}
+
+func TestReadWalksDirectoriesAndStdin(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		if err := writeFile(dir+"/"+name, content); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")
+	write("nested/b.yml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n")
+	write("README.md", "not a manifest")
+	docs, problems, err := Read([]string{dir, "-"}, strings.NewReader("apiVersion: v1\nkind: Namespace\nmetadata: {name: c}\n"))
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("Read: %v, %v", err, problems)
+	}
+	var names []string
+	for _, d := range docs {
+		names = append(names, d.Object.GetName())
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c"}, names); diff != "" {
+		t.Errorf("names (-want +got):\n%s", diff)
+	}
+	if _, _, err := Read([]string{dir + "/missing.yaml"}, nil); err == nil {
+		t.Error("a missing file gave no error")
+	}
+}
+
+// FuzzParse: arbitrary bytes never make the reader panic.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{"", "---", "apiVersion: v1\nkind: List\nitems: [1, 2]", "{\"kind\":", "a: [b", "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		docs, _ := Parse("fuzz", strings.NewReader(string(data)))
+		for _, d := range docs {
+			if d.Object.GetKind() == "" || d.Object.GetName() == "" {
+				t.Fatalf("a document without kind or name was accepted: %v", d.Object)
+			}
+		}
+	})
+}
+
+func writeFile(path, content string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(content), 0o644)
+}
