@@ -95,6 +95,8 @@ func main() {
 		switch os.Args[1] {
 		case "audit":
 			os.Exit(cli.Audit(context.Background(), os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+		case "report":
+			os.Exit(cli.Report(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
 		}
 	}
 	var opts options

@@ -266,6 +266,7 @@ func TestHelmInstallAndRunWithTheChartsPermissions(t *testing.T) {
 	}
 
 	assertLeastPrivilege(t)
+	assertReportOfTwoClusters(t)
 
 	helm(t, "uninstall", release, "-n", namespace)
 	crd := &apiextensionsv1.CustomResourceDefinition{}

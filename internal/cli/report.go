@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/isms-operator/isms-operator/internal/report"
+)
+
+// reportWriters are the output formats of report.
+var reportWriters = map[string]func(io.Writer, *report.Register, time.Time) error{
+	"csv":  report.WriteCSV,
+	"json": report.WriteJSON,
+	"html": report.WriteHTML,
+	"soa":  func(w io.Writer, reg *report.Register, _ time.Time) error { return report.WriteSoA(w, reg) },
+}
+
+// Report runs `isms-operator report` with args (after the subcommand's name) and returns
+// its exit code: 0 when the report was written, 1 when the clusters could not be read or
+// the file written, 2 when the flags cannot be used.
+func Report(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("isms-operator report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kubeconfig := fs.String("kubeconfig", "", "The kubeconfig to read; defaults to $KUBECONFIG, then ~/.kube/config.")
+	var contexts paths
+	fs.Var(&contexts, "context", "A kubeconfig context to read the register from; repeat for several clusters, whose registers are merged with every row labelled by its context. Defaults to the current context.")
+	output := fs.String("o", "html", "Output format: csv (the risk register), json, html (the board report) or soa (the Statement of Applicability, as CSV).")
+	file := fs.String("output", "", "Write the report to this file instead of standard output; it is replaced only once the report is complete.")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: isms-operator report [--kubeconfig FILE] [--context NAME...] [-o csv|json|html|soa] [--output FILE]
+
+Reads the information asset register, risk register and continuity plans of one or more
+clusters and writes them for the SIRO, the IG lead and the DSPT.
+
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return ExitBadInput
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "isms-operator report: unexpected argument %q\n", fs.Arg(0))
+		return ExitBadInput
+	}
+	write, ok := reportWriters[*output]
+	if !ok {
+		fmt.Fprintf(stderr, "isms-operator report: -o %q: the format must be csv, json, html or soa\n", *output)
+		return ExitBadInput
+	}
+	failed := func(err error) int {
+		fmt.Fprintf(stderr, "isms-operator report: %v\n", err)
+		return 1
+	}
+	reg, err := report.Load(ctx, *kubeconfig, contexts)
+	if err != nil {
+		return failed(err)
+	}
+	now := time.Now()
+	if *file == "" {
+		if err := write(stdout, reg, now); err != nil {
+			return failed(err)
+		}
+		return 0
+	}
+	if err := writeFile(*file, func(w io.Writer) error { return write(w, reg, now) }); err != nil {
+		return failed(err)
+	}
+	return 0
+}
+
+// writeFile writes path through a temporary file beside it, so that a failure leaves the
+// previous report whole.
+func writeFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	return nil
+}
