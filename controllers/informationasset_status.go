@@ -42,6 +42,7 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 	var failing, accepted, recommendedFailing []string
 	var undecided []controls.Result
 	for _, r := range eval.Results {
+		status.Controls = append(status.Controls, isms.ControlOutcome{Control: r.Control, Level: r.Level, Status: r.Status})
 		status.Findings = append(status.Findings, boundedFindings(r)...)
 		switch {
 		case r.Status == controls.StatusNotEvaluated && r.Level == isms.LevelNotRequired:

@@ -90,6 +90,17 @@ func TestAssetStatus(t *testing.T) {
 	if diff := cmp.Diff(&isms.WorkloadSummary{Count: 2, Names: []string{"Deployment/api", "StatefulSet/db"}}, got.Workloads); diff != "" {
 		t.Errorf("workloads (-want +got):\n%s", diff)
 	}
+	wantControls := []isms.ControlOutcome{
+		{Control: isms.ControlEncryptedVolumes, Level: isms.LevelRequired, Status: isms.OutcomeFail},
+		{Control: isms.ControlIngressTLS, Level: isms.LevelRequired, Status: isms.OutcomePass},
+		{Control: isms.ControlMeshMTLS, Level: isms.LevelRecommended, Status: isms.OutcomeFail},
+		{Control: isms.ControlBackupRecent, Level: isms.LevelRequired, Status: isms.OutcomeNotEvaluated},
+		{Control: isms.ControlNetworkIsolation, Level: isms.LevelRequired, Status: isms.OutcomePass}, // an advisory does not fail it
+		{Control: isms.ControlReviewed, Level: isms.LevelRequired, Status: isms.OutcomeFail},
+	}
+	if diff := cmp.Diff(wantControls, got.Controls); diff != "" {
+		t.Errorf("controls (-want +got):\n%s", diff)
+	}
 	if len(got.Findings) != 4 {
 		t.Errorf("findings = %+v, want the 4 failing and advisory findings", got.Findings)
 	}

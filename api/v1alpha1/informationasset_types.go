@@ -289,6 +289,14 @@ type InformationAssetStatus struct {
 	// +kubebuilder:validation:MaxLength=16
 	Compliance string `json:"compliance,omitempty"`
 
+	// controls are the outcome of each control of the catalogue for the asset, in
+	// catalogue order: what the report's pass rates and Statement of Applicability count.
+	// +optional
+	// +listType=map
+	// +listMapKey=control
+	// +kubebuilder:validation:MaxItems=32
+	Controls []ControlOutcome `json:"controls,omitempty"`
+
 	// findings are the failing checks of Required and Recommended controls, sorted: at
 	// most eight of each control, then one that counts the rest.
 	// +optional
@@ -338,6 +346,34 @@ type ComplianceSummary struct {
 	// +kubebuilder:validation:Minimum=0
 	Accepted int32 `json:"accepted"`
 }
+
+// ControlOutcome is one control's outcome for an asset.
+type ControlOutcome struct {
+	// control is the control's ID.
+	// +required
+	Control ControlID `json:"control"`
+
+	// level is the control's level for the asset.
+	// +required
+	Level ControlLevel `json:"level"`
+
+	// status is Pass when the evidence shows the control is met, Fail when a check fails
+	// at the control's level, and NotEvaluated when it is not required or there is no
+	// evidence either way yet (the condition of its family says why).
+	// +required
+	Status ControlOutcomeStatus `json:"status"`
+}
+
+// ControlOutcomeStatus is the outcome of one control.
+// +kubebuilder:validation:Enum=Pass;Fail;NotEvaluated
+type ControlOutcomeStatus string
+
+// The outcomes of a control.
+const (
+	OutcomePass         ControlOutcomeStatus = "Pass"
+	OutcomeFail         ControlOutcomeStatus = "Fail"
+	OutcomeNotEvaluated ControlOutcomeStatus = "NotEvaluated"
+)
 
 // RiskSummary counts an asset's Risks in the register.
 type RiskSummary struct {

@@ -27,13 +27,6 @@ import (
 // APIVersion names the JSON output's schema; a change that breaks readers changes it.
 const APIVersion = "isms.nhs.uk/audit/v1"
 
-// The statuses of a row.
-const (
-	StatusPass         = "Pass"
-	StatusFail         = "Fail"
-	StatusNotEvaluated = "NotEvaluated"
-)
-
 // Options tune an audit.
 type Options struct {
 	// Now is the time the time-based controls (reviews, backup ages) are judged at.
@@ -67,14 +60,14 @@ type Summary struct {
 
 // Row is one control's result for one asset.
 type Row struct {
-	Asset      string   `json:"asset"`
-	Namespace  string   `json:"namespace"`
-	Control    string   `json:"control"`
-	Level      string   `json:"level"`
-	Status     string   `json:"status"`
-	Resource   string   `json:"resource,omitempty"`
-	Message    string   `json:"message"`
-	References []string `json:"references"`
+	Asset      string          `json:"asset"`
+	Namespace  string          `json:"namespace"`
+	Control    string          `json:"control"`
+	Level      string          `json:"level"`
+	Status     controls.Status `json:"status"`
+	Resource   string          `json:"resource,omitempty"`
+	Message    string          `json:"message"`
+	References []string        `json:"references"`
 }
 
 // DocumentError is a document that could not be read or used.
@@ -84,16 +77,8 @@ type DocumentError struct {
 	Message  string `json:"message"`
 }
 
-// ExitCode is 2 when some input could not be used, else 1 when a Required control fails,
-// else 0.
-func (r *Result) ExitCode() int {
-	switch {
-	case len(r.Errors) > 0:
-		return 2
-	case r.Summary.RequiredFailures > 0:
-		return 1
-	}
-	return 0
+func (e DocumentError) String() string {
+	return fmt.Sprintf("%s: document %d: %s", e.File, e.Document, e.Message)
 }
 
 // clusterScoped are the kinds read that belong to no namespace.
@@ -112,12 +97,16 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 		if obj.GetNamespace() == "" && !slices.Contains(clusterScoped, obj.GetKind()) {
 			obj.SetNamespace(cmp.Or(opts.Namespace, metav1.NamespaceDefault))
 		}
-		if obj.GroupVersionKind() == isms.GroupVersion.WithKind("InformationAsset") {
-			asset := &isms.InformationAsset{}
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, asset); err != nil {
-				result.Errors = append(result.Errors, DocumentError{File: doc.Source, Document: doc.Index, Message: "not a valid InformationAsset: " + err.Error()})
+		// A kind the operator reads typed must fit its type here, where the document is
+		// known, not later while an asset's evidence is gathered.
+		typed, err := s.scheme.New(obj.GroupVersionKind())
+		if err == nil {
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, typed); err != nil {
+				result.Errors = append(result.Errors, DocumentError{File: doc.Source, Document: doc.Index, Message: fmt.Sprintf("%s%s %q does not fit its kind: %v", listItem(doc), obj.GetKind(), obj.GetName(), err)})
 				continue
 			}
+		}
+		if asset, ok := typed.(*isms.InformationAsset); ok {
 			assets = append(assets, asset)
 		}
 		s.add(obj)
@@ -175,16 +164,24 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 	return result, nil
 }
 
+// listItem names a List's item, for messages.
+func listItem(doc manifests.Document) string {
+	if doc.Item < 0 {
+		return ""
+	}
+	return fmt.Sprintf("List item %d: ", doc.Item)
+}
+
 // rowsOf turns one control's result into rows.
 func rowsOf(asset *isms.InformationAsset, r controls.Result) []Row {
 	c, _ := controls.Lookup(r.Control)
 	row := Row{Asset: asset.Name, Namespace: asset.Namespace, Control: string(r.Control), Level: string(r.Level), References: c.References}
 	switch r.Status {
 	case controls.StatusNotEvaluated:
-		row.Status, row.Message = StatusNotEvaluated, r.Reason
+		row.Status, row.Message = controls.StatusNotEvaluated, r.Reason
 		return []Row{row}
 	case controls.StatusPass:
-		row.Status, row.Message = StatusPass, c.Title
+		row.Status, row.Message = controls.StatusPass, c.Title
 		if len(r.Findings) == 0 {
 			return []Row{row}
 		}
@@ -192,7 +189,7 @@ func rowsOf(asset *isms.InformationAsset, r controls.Result) []Row {
 	var rows []Row
 	for _, f := range r.Findings {
 		finding := row
-		finding.Status, finding.Level, finding.Resource, finding.Message = StatusFail, string(f.Level), f.Resource, f.Message
+		finding.Status, finding.Level, finding.Resource, finding.Message = controls.StatusFail, string(f.Level), f.Resource, f.Message
 		rows = append(rows, finding)
 	}
 	if r.Status == controls.StatusPass {

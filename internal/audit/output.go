@@ -7,6 +7,9 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/controls"
 )
 
 // WriteTable writes the results as a table a person reads, then the documents that could
@@ -22,7 +25,7 @@ func WriteTable(w io.Writer, r *Result) error {
 	}
 	fmt.Fprintf(w, "\n%d assets, %d compliant, %d required failures\n", r.Summary.Assets, r.Summary.CompliantAssets, r.Summary.RequiredFailures)
 	for _, e := range r.Errors {
-		fmt.Fprintf(w, "error: %s: document %d: %s\n", e.File, e.Document, e.Message)
+		fmt.Fprintf(w, "error: %s\n", e)
 	}
 	return nil
 }
@@ -90,10 +93,10 @@ func WriteJUnit(w io.Writer, r *Result) error {
 		}
 		c := &suite.Cases[ci]
 		switch {
-		case row.Status == StatusNotEvaluated:
+		case row.Status == controls.StatusNotEvaluated:
 			c.Skipped = &junitMessage{Message: row.Message}
 			suite.Skipped++
-		case row.Status == StatusFail && row.Level == "Required":
+		case row.Status == controls.StatusFail && row.Level == string(isms.LevelRequired):
 			if c.Failure == nil {
 				c.Failure = &junitMessage{Message: row.Control + " fails"}
 				suite.Failures++

@@ -17,18 +17,21 @@ import (
 	"github.com/isms-operator/isms-operator/internal/manifests"
 )
 
-// Exit codes of audit.
+// Exit codes of both subcommands.
 const (
-	ExitCompliant = 0
-	ExitFailing   = 1
-	ExitBadInput  = 2
+	exitOK = 0
+	// exitFailed: audit found a Required control failing; report could not read a cluster
+	// or write its file.
+	exitFailed = 1
+	// exitBadInput: the flags, or the manifests audit was given, cannot be used.
+	exitBadInput = 2
 )
 
-// paths is a flag that may be given several times.
-type paths []string
+// repeated is a flag that may be given several times.
+type repeated []string
 
-func (p *paths) String() string     { return strings.Join(*p, ",") }
-func (p *paths) Set(v string) error { *p = append(*p, v); return nil }
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
 // auditWriters are the output formats of audit.
 var auditWriters = map[string]func(io.Writer, *audit.Result) error{
@@ -43,7 +46,7 @@ var auditWriters = map[string]func(io.Writer, *audit.Result) error{
 func Audit(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("isms-operator audit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var files paths
+	var files repeated
 	fs.Var(&files, "f", "A manifest file, a directory (read recursively for .yaml, .yml and .json), or - for standard input; repeat for several.")
 	output := fs.String("o", "table", "Output format: table, json or junit.")
 	nowFlag := fs.String("now", "", "The time, RFC 3339, that review dates and backup ages are judged at; defaults to now. Fix it for reproducible output.")
@@ -62,13 +65,13 @@ against the objects the manifests hold. Exit status: 0 when every Required contr
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return ExitCompliant
+			return exitOK
 		}
-		return ExitBadInput
+		return exitBadInput
 	}
 	bad := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "isms-operator audit: "+format+"\n", a...)
-		return ExitBadInput
+		return exitBadInput
 	}
 	if fs.NArg() > 0 {
 		return bad("unexpected argument %q: give manifests with -f", fs.Arg(0))
@@ -105,12 +108,17 @@ against the objects the manifests hold. Exit status: 0 when every Required contr
 	}
 	if *output != "table" { // the table lists them itself
 		for _, e := range result.Errors {
-			fmt.Fprintf(stderr, "error: %s: document %d: %s\n", e.File, e.Document, e.Message)
+			fmt.Fprintf(stderr, "error: %s\n", e)
 		}
 	}
-	if result.Summary.Assets == 0 {
+	switch {
+	case result.Summary.Assets == 0:
 		fmt.Fprintln(stderr, "isms-operator audit: the manifests hold no InformationAsset: nothing was audited")
-		return ExitBadInput
+		return exitBadInput
+	case len(result.Errors) > 0:
+		return exitBadInput
+	case result.Summary.RequiredFailures > 0:
+		return exitFailed
 	}
-	return result.ExitCode()
+	return exitOK
 }

@@ -36,18 +36,18 @@ func TestAuditExitCodes(t *testing.T) {
 		// stderr must contain each of these.
 		stderr []string
 	}{
-		"the compliant estate":                    {args: []string{"-f", fixture("epr"), now}, want: ExitCompliant},
-		"a file and a directory, one drifting":    {args: []string{"-f", fixture("epr"), "-f", fixture("hr", "rendered.yaml"), now}, want: ExitFailing},
-		"the drifting system from standard input": {stdin: string(hr), args: []string{"-f", "-", now}, want: ExitFailing},
-		"a broken document among good ones":       {args: []string{"-f", fixtures, now}, want: ExitBadInput, stderr: nil},
-		"no -f":                                   {args: []string{now}, want: ExitBadInput, stderr: []string{"-f: give at least one manifest"}},
-		"a path that does not exist":              {args: []string{"-f", fixture("nowhere")}, want: ExitBadInput, stderr: []string{"nowhere", "no such file"}},
-		"an unknown format":                       {args: []string{"-f", fixture("epr"), "-o", "yaml"}, want: ExitBadInput, stderr: []string{`-o "yaml"`, "table, json or junit"}},
-		"a --now that is not RFC 3339":            {args: []string{"-f", fixture("epr"), "--now", "1 Nov 2026"}, want: ExitBadInput, stderr: []string{`--now "1 Nov 2026"`, "RFC 3339"}},
-		"a bad exempt subject":                    {args: []string{"-f", fixture("epr"), "--exempt-subjects", "Robot:r2d2"}, want: ExitBadInput, stderr: []string{"--exempt-subjects", "User, Group or ServiceAccount"}},
-		"an unknown flag":                         {args: []string{"-f", fixture("epr"), "--frobnicate"}, want: ExitBadInput, stderr: []string{"frobnicate"}},
-		"a stray argument":                        {args: []string{fixture("epr")}, want: ExitBadInput, stderr: []string{"unexpected argument", "-f"}},
-		"manifests without an asset":              {stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", args: []string{"-f", "-"}, want: ExitBadInput, stderr: []string{"no InformationAsset"}},
+		"the compliant estate":                    {args: []string{"-f", fixture("epr"), now}, want: exitOK},
+		"a file and a directory, one drifting":    {args: []string{"-f", fixture("epr"), "-f", fixture("hr", "rendered.yaml"), now}, want: exitFailed},
+		"the drifting system from standard input": {stdin: string(hr), args: []string{"-f", "-", now}, want: exitFailed},
+		"a broken document among good ones":       {args: []string{"-f", fixtures, now}, want: exitBadInput, stderr: nil},
+		"no -f":                                   {args: []string{now}, want: exitBadInput, stderr: []string{"-f: give at least one manifest"}},
+		"a path that does not exist":              {args: []string{"-f", fixture("nowhere")}, want: exitBadInput, stderr: []string{"nowhere", "no such file"}},
+		"an unknown format":                       {args: []string{"-f", fixture("epr"), "-o", "yaml"}, want: exitBadInput, stderr: []string{`-o "yaml"`, "table, json or junit"}},
+		"a --now that is not RFC 3339":            {args: []string{"-f", fixture("epr"), "--now", "1 Nov 2026"}, want: exitBadInput, stderr: []string{`--now "1 Nov 2026"`, "RFC 3339"}},
+		"a bad exempt subject":                    {args: []string{"-f", fixture("epr"), "--exempt-subjects", "Robot:r2d2"}, want: exitBadInput, stderr: []string{"--exempt-subjects", "User, Group or ServiceAccount"}},
+		"an unknown flag":                         {args: []string{"-f", fixture("epr"), "--frobnicate"}, want: exitBadInput, stderr: []string{"frobnicate"}},
+		"a stray argument":                        {args: []string{fixture("epr")}, want: exitBadInput, stderr: []string{"unexpected argument", "-f"}},
+		"manifests without an asset":              {stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", args: []string{"-f", "-"}, want: exitBadInput, stderr: []string{"no InformationAsset"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -68,8 +68,8 @@ func TestAuditExitCodes(t *testing.T) {
 // on stderr, and every asset is still audited.
 func TestAuditReportsBrokenDocumentsAndTheRest(t *testing.T) {
 	code, stdout, stderr := runAudit(t, "", "-f", fixtures, "-o", "json", now)
-	if code != ExitBadInput {
-		t.Errorf("exit code %d, want %d", code, ExitBadInput)
+	if code != exitBadInput {
+		t.Errorf("exit code %d, want %d", code, exitBadInput)
 	}
 	for _, want := range []string{fixture("broken.yaml") + ": document 1: not YAML or JSON", fixture("broken.yaml") + ": document 2: not a Kubernetes object"} {
 		if !strings.Contains(stderr, want) {
@@ -90,8 +90,8 @@ func TestAuditReportsBrokenDocumentsAndTheRest(t *testing.T) {
 func TestAuditNowJudgesTime(t *testing.T) {
 	// A year after the fixtures, the EPR's backup is stale and its review overdue.
 	code, stdout, _ := runAudit(t, "", "-f", fixture("epr"), "--now=2027-11-01T09:00:00Z")
-	if code != ExitFailing {
-		t.Errorf("exit code %d, want %d", code, ExitFailing)
+	if code != exitFailed {
+		t.Errorf("exit code %d, want %d", code, exitFailed)
 	}
 	failed := map[string]bool{}
 	for _, line := range strings.Split(stdout, "\n") {

@@ -28,7 +28,7 @@ func Report(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("isms-operator report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	kubeconfig := fs.String("kubeconfig", "", "The kubeconfig to read; defaults to $KUBECONFIG, then ~/.kube/config.")
-	var contexts paths
+	var contexts repeated
 	fs.Var(&contexts, "context", "A kubeconfig context to read the register from; repeat for several clusters, whose registers are merged with every row labelled by its context. Defaults to the current context.")
 	output := fs.String("o", "html", "Output format: csv (the risk register), json, html (the board report) or soa (the Statement of Applicability, as CSV).")
 	file := fs.String("output", "", "Write the report to this file instead of standard output; it is replaced only once the report is complete.")
@@ -43,22 +43,22 @@ clusters and writes them for the SIRO, the IG lead and the DSPT.
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return exitOK
 		}
-		return ExitBadInput
+		return exitBadInput
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "isms-operator report: unexpected argument %q\n", fs.Arg(0))
-		return ExitBadInput
+		return exitBadInput
 	}
 	write, ok := reportWriters[*output]
 	if !ok {
 		fmt.Fprintf(stderr, "isms-operator report: -o %q: the format must be csv, json, html or soa\n", *output)
-		return ExitBadInput
+		return exitBadInput
 	}
 	failed := func(err error) int {
 		fmt.Fprintf(stderr, "isms-operator report: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	reg, err := report.Load(ctx, *kubeconfig, contexts)
 	if err != nil {
@@ -69,12 +69,12 @@ clusters and writes them for the SIRO, the IG lead and the DSPT.
 		if err := write(stdout, reg, now); err != nil {
 			return failed(err)
 		}
-		return 0
+		return exitOK
 	}
 	if err := writeFile(*file, func(w io.Writer) error { return write(w, reg, now) }); err != nil {
 		return failed(err)
 	}
-	return 0
+	return exitOK
 }
 
 // writeFile writes path through a temporary file beside it, so that a failure leaves the

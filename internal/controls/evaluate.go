@@ -8,16 +8,17 @@ import (
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 )
 
-// Status is the outcome of one control for one asset.
-type Status string
+// Status is the outcome of one control for one asset, as the asset's status.controls
+// records it.
+type Status = isms.ControlOutcomeStatus
 
 const (
 	// StatusPass: the evidence shows the control is met.
-	StatusPass Status = "Pass"
+	StatusPass = isms.OutcomePass
 	// StatusFail: a finding at the control's level.
-	StatusFail Status = "Fail"
+	StatusFail = isms.OutcomeFail
 	// StatusNotEvaluated: the control is not required, or not evaluated yet; Reason says which.
-	StatusNotEvaluated Status = "NotEvaluated"
+	StatusNotEvaluated = isms.OutcomeNotEvaluated
 )
 
 // notRequired is the Reason of a control the asset does not need.

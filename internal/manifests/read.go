@@ -91,54 +91,61 @@ func Parse(source string, r io.Reader) ([]Document, []Problem) {
 		if err != nil {
 			return docs, append(problems, Problem{Source: source, Index: index, Err: err})
 		}
-		objects, fromList, err := decode(raw)
-		if err != nil {
+		objects, fromList, errs := decode(raw)
+		for _, err := range errs {
 			problems = append(problems, Problem{Source: source, Index: index, Err: err})
-			continue
 		}
 		for item, obj := range objects {
 			if !fromList {
 				item = -1
 			}
-			docs = append(docs, Document{Source: source, Index: index, Item: item, Object: obj})
+			if obj != nil {
+				docs = append(docs, Document{Source: source, Index: index, Item: item, Object: obj})
+			}
 		}
 	}
 }
 
 // decode turns one document into its objects: none for an empty document, the items of a
-// List (fromList), or the object itself.
-func decode(raw []byte) (objects []*unstructured.Unstructured, fromList bool, err error) {
-	if len(bytes.TrimSpace(stripComments(raw))) == 0 {
-		return nil, false, nil
-	}
+// List (fromList; an item that is not a usable object is nil, with an error saying which),
+// or the object itself.
+func decode(raw []byte) (objects []*unstructured.Unstructured, fromList bool, errs []error) {
 	data, err := yaml.YAMLToJSON(raw)
 	if err != nil {
-		return nil, false, fmt.Errorf("not YAML or JSON: %w", err)
+		return nil, false, []error{fmt.Errorf("not YAML or JSON: %w", err)}
 	}
-	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) { // empty, or comments only
 		return nil, false, nil
 	}
 	obj := &unstructured.Unstructured{}
 	if err := obj.UnmarshalJSON(data); err != nil {
-		return nil, false, fmt.Errorf("not a Kubernetes object: %w", err)
+		return nil, false, []error{fmt.Errorf("not a Kubernetes object: %w", err)}
 	}
 	if !obj.IsList() {
 		if err := check(obj); err != nil {
-			return nil, false, err
+			return nil, false, []error{err}
 		}
 		return []*unstructured.Unstructured{obj}, false, nil
 	}
-	list, err := obj.ToList()
+	items, _, err := unstructured.NestedSlice(obj.Object, "items")
 	if err != nil {
-		return nil, true, fmt.Errorf("a List whose items are not objects: %w", err)
+		return nil, true, []error{fmt.Errorf("a List whose items are not a list: %w", err)}
 	}
-	for i := range list.Items {
-		if err := check(&list.Items[i]); err != nil {
-			return nil, true, fmt.Errorf("List item %d: %w", i, err)
+	objects = make([]*unstructured.Unstructured, len(items))
+	for i, item := range items {
+		fields, ok := item.(map[string]any)
+		if !ok {
+			errs = append(errs, fmt.Errorf("List item %d: not an object", i))
+			continue
 		}
-		objects = append(objects, &list.Items[i])
+		u := &unstructured.Unstructured{Object: fields}
+		if err := check(u); err != nil {
+			errs = append(errs, fmt.Errorf("List item %d: %w", i, err))
+			continue
+		}
+		objects[i] = u
 	}
-	return objects, true, nil
+	return objects, true, errs
 }
 
 func check(obj *unstructured.Unstructured) error {
@@ -151,16 +158,4 @@ func check(obj *unstructured.Unstructured) error {
 		return fmt.Errorf("%s without metadata.name", obj.GetKind())
 	}
 	return nil
-}
-
-// stripComments drops YAML comment lines, so a document of comments only counts as empty.
-func stripComments(raw []byte) []byte {
-	var out bytes.Buffer
-	for _, line := range bytes.Split(raw, []byte("\n")) {
-		if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 && trimmed[0] != '#' {
-			out.Write(line)
-			out.WriteByte('\n')
-		}
-	}
-	return out.Bytes()
 }

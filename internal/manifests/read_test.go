@@ -25,7 +25,11 @@ items:
   - apiVersion: v1
     kind: ServiceAccount
     metadata: {name: a, namespace: epr}
+  - apiVersion: v1
+    kind: ServiceAccount
+    metadata: {namespace: epr}
   - {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "b", "namespace": "epr"}}
+  - 42
 ---
 kind: Deployment
 metadata: {name: no-version}
@@ -45,7 +49,7 @@ metadata: {name: [not, a, string]}
 	for _, d := range docs {
 		got = append(got, doc{d.Index, d.Item, d.Object.GetKind(), d.Object.GetName()})
 	}
-	want := []doc{{1, -1, "Namespace", "epr"}, {3, 0, "ServiceAccount", "a"}, {3, 1, "ServiceAccount", "b"}, {6, -1, "Service", "json"}}
+	want := []doc{{1, -1, "Namespace", "epr"}, {3, 0, "ServiceAccount", "a"}, {3, 2, "ServiceAccount", "b"}, {6, -1, "Service", "json"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("documents (-want +got):\n%s", diff)
 	}
@@ -53,7 +57,13 @@ metadata: {name: [not, a, string]}
 	for _, p := range problems {
 		bad = append(bad, p.Error())
 	}
-	wantBad := []string{"stream.yaml: document 4: no apiVersion", "stream.yaml: document 5: ConfigMap without metadata.name"}
+	wantBad := []string{
+		// A bad List item is reported; the List's other items are kept.
+		"stream.yaml: document 3: List item 1: ServiceAccount without metadata.name",
+		"stream.yaml: document 3: List item 3: not an object",
+		"stream.yaml: document 4: no apiVersion",
+		"stream.yaml: document 5: ConfigMap without metadata.name",
+	}
 	if len(bad) != len(wantBad) {
 		t.Fatalf("problems = %q, want %d", bad, len(wantBad))
 	}

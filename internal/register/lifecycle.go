@@ -242,9 +242,9 @@ func ReviewInterval(risk *isms.Risk, rating isms.Rating) time.Duration {
 	return 365 * day
 }
 
-// reviewDue is when the risk's next review is due: an interval after the last review, or
+// ReviewDue is when the risk's next review is due: an interval after the last review, or
 // after the risk was recorded.
-func reviewDue(risk *isms.Risk, rating isms.Rating, now time.Time) time.Time {
+func ReviewDue(risk *isms.Risk, rating isms.Rating, now time.Time) time.Time {
 	last := risk.CreationTimestamp.Time
 	switch {
 	case risk.Spec.Review != nil && risk.Spec.Review.LastReviewed != nil:
@@ -273,7 +273,7 @@ func setConditions(risk *isms.Risk, st *isms.RiskStatus, now time.Time) {
 
 	if !live(st.State) {
 		notApplicable(isms.ConditionReviewOverdue)
-	} else if due := reviewDue(risk, st.Rating, now); now.Before(due) {
+	} else if due := ReviewDue(risk, st.Rating, now); now.Before(due) {
 		set(metav1.Condition{Type: isms.ConditionReviewOverdue, Status: metav1.ConditionFalse, Reason: isms.ReasonReviewCurrent,
 			Message: fmt.Sprintf("The next review is due by %s.", due.UTC().Format(time.DateOnly))})
 	} else {
@@ -334,7 +334,7 @@ func RecheckAt(risk *isms.Risk, now time.Time) time.Time {
 		}
 	}
 	if live(risk.Status.State) {
-		consider(reviewDue(risk, risk.Status.Rating, now))
+		consider(ReviewDue(risk, risk.Status.Rating, now))
 		if t := risk.Spec.Treatment; t != nil {
 			for _, a := range t.Actions {
 				if !a.Done && a.Due != nil {

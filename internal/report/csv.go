@@ -127,10 +127,8 @@ func newRiskRow(cluster string, risk *isms.Risk, now time.Time) riskRow {
 		}
 	}
 	if row.Score == 0 {
-		row.Score = riskmatrix.Score(spec.Likelihood, spec.Consequence)
-	}
-	if row.Rating == "" {
-		row.Rating = string(riskmatrix.NPSA.Rating(row.Score))
+		score, rating := riskmatrix.NPSA.Rate(spec.Likelihood, spec.Consequence)
+		row.Score, row.Rating = score, string(rating)
 	}
 	if spec.Treatment != nil {
 		row.Treatment = string(spec.Treatment.Decision)
@@ -140,24 +138,10 @@ func newRiskRow(cluster string, risk *isms.Risk, now time.Time) riskRow {
 		row.TargetScore = &target
 	}
 	if status.State != isms.StateResolved && status.State != isms.StateClosed {
-		row.ReviewDue = reviewDue(risk, isms.Rating(row.Rating), now).UTC().Format(dateLayout)
+		row.ReviewDue = register.ReviewDue(risk, isms.Rating(row.Rating), now).UTC().Format(dateLayout)
 	}
 	row.HistorySummary = historySummary(status.History)
 	return row
-}
-
-// reviewDue is when the risk's next review is due: the review interval (register's, so
-// the report agrees with the ReviewOverdue condition) after the last review, else after
-// the risk was recorded.
-func reviewDue(risk *isms.Risk, rating isms.Rating, now time.Time) time.Time {
-	last := risk.CreationTimestamp.Time
-	switch {
-	case risk.Spec.Review != nil && risk.Spec.Review.LastReviewed != nil:
-		last = risk.Spec.Review.LastReviewed.Time
-	case last.IsZero():
-		last = now
-	}
-	return last.Add(register.ReviewInterval(risk, rating))
 }
 
 // historySummary quotes the last transitions, newest last:

@@ -1,11 +1,13 @@
 package report
 
 import (
+	"slices"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/controls"
 )
 
 // now is when the seeded report is generated.
@@ -64,6 +66,23 @@ func asset(ns, name string, class isms.Classification, crit isms.Criticality, ca
 	}
 }
 
+// evaluated records in the asset's status.controls the operator's outcome of every
+// catalogue control: Fail for those failing, NotEvaluated for those not evaluated and
+// those not required, Pass for the rest.
+func evaluated(asset *isms.InformationAsset, failing []isms.ControlID, notEvaluated ...isms.ControlID) {
+	for _, c := range controls.Catalogue {
+		level := c.LevelFor(asset)
+		status := isms.OutcomePass
+		switch {
+		case level == isms.LevelNotRequired || slices.Contains(notEvaluated, c.ID):
+			status = isms.OutcomeNotEvaluated
+		case slices.Contains(failing, c.ID):
+			status = isms.OutcomeFail
+		}
+		asset.Status.Controls = append(asset.Status.Controls, isms.ControlOutcome{Control: c.ID, Level: level, Status: status})
+	}
+}
+
 func risk(ns, name string, source isms.RiskSource, assetName string, control isms.ControlID, l, c int32, state isms.RiskState) isms.Risk {
 	r := isms.Risk{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, CreationTimestamp: at("2026-10-01T08:00:00Z")},
@@ -107,6 +126,7 @@ func seeded() *Register {
 		},
 		Conditions: familyConditions(metav1.ConditionFalse, map[string]metav1.ConditionStatus{isms.ConditionEncryptedAtRest: metav1.ConditionFalse}),
 	}
+	evaluated(&patientRecords, []isms.ControlID{isms.ControlEncryptedVolumes, isms.ControlMeshMTLS})
 
 	appointments := asset("epr", "appointments", isms.ClassificationOfficial, isms.CriticalityMedium)
 	appointments.Spec.Controls = &isms.ControlsSpec{
@@ -123,6 +143,7 @@ func seeded() *Register {
 		Conditions: familyConditions(metav1.ConditionFalse, map[string]metav1.ConditionStatus{
 			isms.ConditionBackedUp: metav1.ConditionUnknown, isms.ConditionAccessControlled: metav1.ConditionFalse}),
 	}
+	evaluated(&appointments, []isms.ControlID{isms.ControlPodSecurity, isms.ControlSecretAccess}, isms.ControlBackupRecent, isms.ControlRestoreTested)
 
 	staffRecords := asset("hr", "staff-records", isms.ClassificationOfficial, isms.CriticalityHigh, isms.DataStaffRecords)
 	staffRecords.Spec.Owner = sam
@@ -138,6 +159,7 @@ func seeded() *Register {
 			isms.ConditionEncryptedInTransit: metav1.ConditionFalse, isms.ConditionReviewed: metav1.ConditionFalse,
 			isms.ConditionContinuityPlanned: metav1.ConditionFalse}),
 	}
+	evaluated(&staffRecords, []isms.ControlID{isms.ControlIngressTLS, isms.ControlReviewed, isms.ControlContinuityPlan})
 
 	publicSite := asset("web", "public-site", isms.ClassificationOfficial, isms.CriticalityLow, isms.DataPublic)
 	publicSite.Spec.Controls = &isms.ControlsSpec{

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -42,7 +41,15 @@ func Load(ctx context.Context, kubeconfig string, contexts []string) (*Register,
 		if err != nil {
 			return nil, fmt.Errorf("reading the kubeconfig: %w", err)
 		}
+		if raw.CurrentContext == "" {
+			return nil, fmt.Errorf("the kubeconfig sets no current-context: name the clusters with --context")
+		}
 		contexts = []string{raw.CurrentContext}
+	}
+	for i, name := range contexts {
+		if slices.Contains(contexts[:i], name) {
+			return nil, fmt.Errorf("--context %q is given twice: its register would be counted twice", name)
+		}
 	}
 	reg := &Register{}
 	for _, name := range contexts {
@@ -64,18 +71,7 @@ func Load(ctx context.Context, kubeconfig string, contexts []string) (*Register,
 			}
 		}
 		cluster.Assets, cluster.Risks, cluster.Plans = assets.Items, risks.Items, plans.Items
-		sortByNamespaceAndName(cluster.Assets, func(a isms.InformationAsset) (string, string) { return a.Namespace, a.Name })
-		sortByNamespaceAndName(cluster.Risks, func(r isms.Risk) (string, string) { return r.Namespace, r.Name })
-		sortByNamespaceAndName(cluster.Plans, func(p isms.ContinuityPlan) (string, string) { return p.Namespace, p.Name })
 		reg.Clusters = append(reg.Clusters, cluster)
 	}
 	return reg, nil
-}
-
-func sortByNamespaceAndName[T any](items []T, key func(T) (string, string)) {
-	slices.SortFunc(items, func(a, b T) int {
-		ans, an := key(a)
-		bns, bn := key(b)
-		return strings.Compare(ans+"/"+an, bns+"/"+bn)
-	})
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
@@ -30,10 +31,10 @@ func TestResultsReadTheAssetStatus(t *testing.T) {
 		"beta/web/public-site":      {NR, NE, NR, NE, NE, NE, NE, NE, NE, NE, NR},
 	}
 	reasons := map[string]string{
-		"alpha/epr/patient-records": "ACC-02 has only an advisory finding (Recommended while Required), so it passes; ENC-03 fails at Recommended",
-		"alpha/epr/appointments":    "BackedUp is Unknown and BAK has no finding: not evaluated; overrides make ENC-01 and GOV-01 NotRequired",
+		"alpha/epr/patient-records": "ENC-03 fails at Recommended, ACC-02's advisory is no failure",
+		"alpha/epr/appointments":    "BAK is not evaluated; overrides make ENC-01 and GOV-01 NotRequired",
 		"beta/hr/staff-records":     "a failure under an accepted risk still fails",
-		"beta/web/public-site":      "never evaluated: no family condition, so nothing passes on no evidence",
+		"beta/web/public-site":      "never evaluated: nothing passes on no evidence",
 	}
 	got := map[string][]outcome{}
 	var accepted []string
@@ -53,6 +54,38 @@ func TestResultsReadTheAssetStatus(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"beta/hr/staff-records ENC-02"}, accepted); diff != "" {
 		t.Errorf("accepted failures mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestOutcomeIsTheOperatorsRecord(t *testing.T) {
+	recorded := func(level isms.ControlLevel, status isms.ControlOutcomeStatus) *isms.InformationAsset {
+		a := asset("epr", "patient-records", isms.ClassificationOfficialSensitive, isms.CriticalityCritical, isms.DataPatientIdentifiable)
+		a.Status.Controls = []isms.ControlOutcome{{Control: isms.ControlBackupRecent, Level: level, Status: status}}
+		// The family condition says BackedUp is False (BAK-02 failed): it says nothing of BAK-01.
+		a.Status.Conditions = []metav1.Condition{cond(isms.ConditionBackedUp, metav1.ConditionFalse)}
+		return &a
+	}
+	cases := []struct {
+		name  string
+		asset *isms.InformationAsset
+		level isms.ControlLevel
+		want  outcome
+	}{
+		{"recorded Pass", recorded(isms.LevelRequired, isms.OutcomePass), isms.LevelRequired, outcomePass},
+		{"recorded Fail", recorded(isms.LevelRequired, isms.OutcomeFail), isms.LevelRequired, outcomeFail},
+		{"recorded NotEvaluated in a failing family", recorded(isms.LevelRequired, isms.OutcomeNotEvaluated), isms.LevelRequired, outcomeNotEvaluated},
+		{"recorded at another level than the spec's now", recorded(isms.LevelRecommended, isms.OutcomePass), isms.LevelRequired, outcomeNotEvaluated},
+		{"not recorded", recorded(isms.LevelRequired, isms.OutcomePass), isms.LevelRequired, outcomeNotEvaluated},
+		{"not required", recorded(isms.LevelRequired, isms.OutcomeFail), isms.LevelNotRequired, outcomeNotRequired},
+	}
+	for _, tc := range cases {
+		id := isms.ControlBackupRecent
+		if tc.name == "not recorded" {
+			id = isms.ControlRestoreTested
+		}
+		if got := outcomeOf(tc.asset, id, tc.level); got != tc.want {
+			t.Errorf("%s: outcome %s, want %s", tc.name, got, tc.want)
+		}
 	}
 }
 

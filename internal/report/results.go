@@ -19,10 +19,12 @@ import (
 type outcome string
 
 const (
-	outcomePass         outcome = "Pass"
-	outcomeFail         outcome = "Fail"
-	outcomeNotEvaluated outcome = "NotEvaluated"
-	outcomeNotRequired  outcome = "NotRequired"
+	outcomePass         = outcome(isms.OutcomePass)
+	outcomeFail         = outcome(isms.OutcomeFail)
+	outcomeNotEvaluated = outcome(isms.OutcomeNotEvaluated)
+	// outcomeNotRequired is the report's own: the operator records such a control as
+	// NotEvaluated, the Statement of Applicability tells them apart.
+	outcomeNotRequired outcome = "NotRequired"
 )
 
 // controlResult is one catalogue control's result for one asset.
@@ -117,14 +119,8 @@ func allResults(clusters []Cluster) []assetResult {
 	return results
 }
 
-// resultsFor reads one asset's control results from its status:
-//   - NotRequired when the control's level for the asset is NotRequired;
-//   - Fail when a finding names the control at the control's level (a finding at a lower
-//     level is an advisory and does not fail it);
-//   - NotEvaluated when the control has no finding at all and its family condition is
-//     Unknown, or absent (the operator has not evaluated the asset yet: never a pass on
-//     no evidence, controls.md);
-//   - Pass otherwise.
+// resultsFor reads one asset's control results from its status.controls, and counts its
+// Open and Accepted risks.
 func resultsFor(cluster string, asset *isms.InformationAsset, risks []isms.Risk) assetResult {
 	result := assetResult{Cluster: cluster, Asset: asset}
 	accepted := map[isms.ControlID]bool{}
@@ -149,31 +145,25 @@ func resultsFor(cluster string, asset *isms.InformationAsset, risks []isms.Risk)
 	defaults.Spec.Controls = nil
 	for _, c := range controls.Catalogue {
 		r := controlResult{Control: c.ID, Family: c.Family, Level: c.LevelFor(asset), DefaultLevel: c.LevelFor(&defaults)}
-		r.Outcome = outcomeOf(asset, c, r.Level)
+		r.Outcome = outcomeOf(asset, c.ID, r.Level)
 		r.Accepted = r.Outcome == outcomeFail && accepted[c.ID]
 		result.Controls = append(result.Controls, r)
 	}
 	return result
 }
 
-func outcomeOf(asset *isms.InformationAsset, c controls.Control, level isms.ControlLevel) outcome {
+// outcomeOf is the operator's outcome of the control for the asset: NotRequired at that
+// level; NotEvaluated when the operator has recorded none at the asset's current level
+// (an asset not evaluated since it was created or changed), never a pass on no evidence.
+func outcomeOf(asset *isms.InformationAsset, id isms.ControlID, level isms.ControlLevel) outcome {
 	if level == isms.LevelNotRequired {
 		return outcomeNotRequired
 	}
-	anyFinding := false
-	for _, f := range asset.Status.Findings {
-		if f.Control != c.ID {
-			continue
-		}
-		if f.Level == level {
-			return outcomeFail
-		}
-		anyFinding = true
-	}
-	if family := meta.FindStatusCondition(asset.Status.Conditions, c.Family); !anyFinding && (family == nil || family.Status == metav1.ConditionUnknown) {
+	i := slices.IndexFunc(asset.Status.Controls, func(c isms.ControlOutcome) bool { return c.Control == id })
+	if i < 0 || asset.Status.Controls[i].Level != level {
 		return outcomeNotEvaluated
 	}
-	return outcomePass
+	return outcome(asset.Status.Controls[i].Status)
 }
 
 // tally counts control results that apply (level Required or Recommended).
@@ -360,4 +350,12 @@ func conditionStatus(conditions []metav1.Condition, conditionType string) (metav
 		return "", ""
 	}
 	return c.Status, c.Message
+}
+
+func sortByNamespaceAndName[T any](items []T, key func(T) (string, string)) {
+	slices.SortFunc(items, func(a, b T) int {
+		ans, an := key(a)
+		bns, bn := key(b)
+		return strings.Compare(ans+"/"+an, bns+"/"+bn)
+	})
 }
