@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/isms-operator/isms-operator/internal/report"
+	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 )
 
 // reportWriters are the output formats of report.
@@ -31,6 +32,7 @@ func Report(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var contexts repeated
 	fs.Var(&contexts, "context", "A kubeconfig context to read the register from; repeat for several clusters, whose registers are merged with every row labelled by its context. Defaults to the current context.")
 	output := fs.String("o", "html", "Output format: csv (the risk register), json, html (the board report) or soa (the Statement of Applicability, as CSV).")
+	bands := fs.String("rating-bands", riskmatrix.NPSA.String(), "The rating bands the clusters' operators run with (their --rating-bands): they colour the heat map and rate a Risk not yet scored.")
 	file := fs.String("output", "", "Write the report to this file instead of standard output; it is replaced only once the report is complete.")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: isms-operator report [--kubeconfig FILE] [--context NAME...] [-o csv|json|html|soa] [--output FILE]
@@ -56,6 +58,11 @@ clusters and writes them for the SIRO, the IG lead and the DSPT.
 		fmt.Fprintf(stderr, "isms-operator report: -o %q: the format must be csv, json, html or soa\n", *output)
 		return exitBadInput
 	}
+	matrix, err := riskmatrix.Parse(*bands)
+	if err != nil {
+		fmt.Fprintf(stderr, "isms-operator report: --rating-bands: %v\n", err)
+		return exitBadInput
+	}
 	failed := func(err error) int {
 		fmt.Fprintf(stderr, "isms-operator report: %v\n", err)
 		return exitFailed
@@ -64,6 +71,7 @@ clusters and writes them for the SIRO, the IG lead and the DSPT.
 	if err != nil {
 		return failed(err)
 	}
+	reg.Bands = &matrix
 	now := time.Now()
 	if *file == "" {
 		if err := write(stdout, reg, now); err != nil {

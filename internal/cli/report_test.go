@@ -51,6 +51,7 @@ func TestReportRefusesWhatItCannotUse(t *testing.T) {
 	}{
 		"an unknown format":                {[]string{"--kubeconfig", withCurrent, "-o", "pdf"}, exitBadInput, []string{`-o "pdf"`, "csv, json, html or soa"}},
 		"a stray argument":                 {[]string{"--kubeconfig", withCurrent, "north"}, exitBadInput, []string{`unexpected argument "north"`}},
+		"bands with a gap":                 {[]string{"--kubeconfig", withCurrent, "--rating-bands", "Low=1-3,Moderate=5-6,High=8-12,Extreme=15-25"}, exitBadInput, []string{"--rating-bands", "no band rates score 4"}},
 		"an unknown flag":                  {[]string{"--cluster", "north"}, exitBadInput, []string{"cluster"}},
 		"a context given twice":            {[]string{"--kubeconfig", withCurrent, "--context", "north", "--context", "north"}, exitFailed, []string{`--context "north" is given twice`}},
 		"a context the kubeconfig lacks":   {[]string{"--kubeconfig", withCurrent, "--context", "west"}, exitFailed, []string{`context "west"`}},

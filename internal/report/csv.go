@@ -79,7 +79,7 @@ func WriteCSV(w io.Writer, reg *Register, now time.Time) error {
 	if err := out.Write(csvHeader); err != nil {
 		return err
 	}
-	for _, row := range riskRows(sortedClusters(reg), now) {
+	for _, row := range riskRows(sortedClusters(reg), reg.bands(), now) {
 		if err := out.Write(row.csv()); err != nil {
 			return err
 		}
@@ -89,17 +89,17 @@ func WriteCSV(w io.Writer, reg *Register, now time.Time) error {
 }
 
 // riskRows builds the register's rows from sorted clusters.
-func riskRows(clusters []Cluster, now time.Time) []riskRow {
+func riskRows(clusters []Cluster, bands riskmatrix.Matrix, now time.Time) []riskRow {
 	rows := []riskRow{}
 	for _, cluster := range clusters {
 		for i := range cluster.Risks {
-			rows = append(rows, newRiskRow(cluster.Name, &cluster.Risks[i], now))
+			rows = append(rows, newRiskRow(cluster.Name, &cluster.Risks[i], bands, now))
 		}
 	}
 	return rows
 }
 
-func newRiskRow(cluster string, risk *isms.Risk, now time.Time) riskRow {
+func newRiskRow(cluster string, risk *isms.Risk, bands riskmatrix.Matrix, now time.Time) riskRow {
 	spec, status := risk.Spec, risk.Status
 	row := riskRow{
 		Cluster:     cluster,
@@ -111,7 +111,7 @@ func newRiskRow(cluster string, risk *isms.Risk, now time.Time) riskRow {
 		Likelihood:  spec.Likelihood,
 		Consequence: spec.Consequence,
 		// The status holds the score and rating under the bands the trust installed;
-		// fall back to the spec and the NPSA bands for a Risk the operator has not seen.
+		// fall back to the spec and the report's bands for a Risk the operator has not seen.
 		Score:         status.Score,
 		Rating:        string(status.Rating),
 		State:         string(status.State),
@@ -127,7 +127,7 @@ func newRiskRow(cluster string, risk *isms.Risk, now time.Time) riskRow {
 		}
 	}
 	if row.Score == 0 {
-		score, rating := riskmatrix.NPSA.Rate(spec.Likelihood, spec.Consequence)
+		score, rating := bands.Rate(spec.Likelihood, spec.Consequence)
 		row.Score, row.Rating = score, string(rating)
 	}
 	if spec.Treatment != nil {

@@ -39,8 +39,10 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 // htmlView is what the template shows.
 type htmlView struct {
 	GeneratedAt time.Time
-	Clusters    []string
-	Summary     summary
+	// Bands are the rating bands, as --rating-bands writes them.
+	Bands    string
+	Clusters []string
+	Summary  summary
 	// Consequences head the heat map's columns, 1 to 5; HeatMap is its rows, likelihood
 	// 5 down to 1.
 	Consequences  []axis
@@ -97,9 +99,10 @@ type overdueAsset struct {
 func WriteHTML(w io.Writer, reg *Register, now time.Time) error {
 	clusters := sortedClusters(reg)
 	results := allResults(clusters)
-	risks := riskRows(clusters, now)
+	risks := riskRows(clusters, reg.bands(), now)
 	view := htmlView{
 		GeneratedAt: now,
+		Bands:       reg.bands().String(),
 		Clusters:    clusterNames(clusters),
 		Families:    families(results),
 		Standards:   coverage(results),
@@ -130,7 +133,7 @@ func WriteHTML(w io.Writer, reg *Register, now time.Time) error {
 	for l := int32(5); l >= 1; l-- {
 		row := heatRow{axis: axis{l, riskmatrix.Likelihood(l)}}
 		for c := int32(1); c <= 5; c++ {
-			score, rating := riskmatrix.NPSA.Rate(l, c)
+			score, rating := reg.bands().Rate(l, c)
 			row.Cells = append(row.Cells, heatCell{Likelihood: l, Consequence: c, Score: score, Rating: rating, Count: counts[l][c]})
 		}
 		view.HeatMap = append(view.HeatMap, row)

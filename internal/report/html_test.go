@@ -333,3 +333,38 @@ func TestWriteHTMLRendersInChromium(t *testing.T) {
 		}
 	}
 }
+
+// TestHeatMapUsesTheTrustsBands: with the bands a trust's operators run with, the heat map
+// is coloured by them, and a Risk the operator has not scored is rated by them too.
+func TestHeatMapUsesTheTrustsBands(t *testing.T) {
+	strict, err := riskmatrix.Parse("Low=1-2,Moderate=3-4,High=5-9,Extreme=10-25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := seeded()
+	reg.Bands = &strict
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, reg, now); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range elements(doc, hasAttr("data-count")) {
+		l, c := intAttr(t, n, "data-likelihood"), intAttr(t, n, "data-consequence")
+		want := string(strict.Rating(int32(l * c)))
+		if rating, _ := attr(n, "data-rating"); rating != want {
+			t.Errorf("cell %d x %d is rated %s, want %s under the trust's bands", l, c, rating, want)
+		}
+	}
+	if !strings.Contains(text(doc), strict.String()) {
+		t.Errorf("the report does not say which bands colour the heat map (%s)", strict)
+	}
+	// payroll-export (2 x 5 = 10), unscored by the operator, is Extreme under these bands.
+	for _, row := range riskRows(sortedClusters(reg), reg.bands(), now) {
+		if row.ID == "hr/payroll-export" && row.Rating != string(isms.RatingExtreme) {
+			t.Errorf("the unscored risk is rated %s, want Extreme under the trust's bands", row.Rating)
+		}
+	}
+}

@@ -77,7 +77,7 @@ func WriteJSON(w io.Writer, reg *Register, now time.Time) error {
 		APIVersion:  JSONAPIVersion,
 		GeneratedAt: now.UTC().Format(time.RFC3339),
 		Clusters:    clusterNames(clusters),
-		Risks:       riskRows(clusters, now),
+		Risks:       riskRows(clusters, reg.bands(), now),
 		Assets:      []jsonAsset{},
 		Plans:       []jsonPlan{},
 	}

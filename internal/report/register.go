@@ -13,12 +13,25 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 	"github.com/isms-operator/isms-operator/internal/scheme"
 )
 
 // Register is what the report reads: the registers of every cluster asked for.
 type Register struct {
 	Clusters []Cluster
+	// Bands are the rating bands the clusters' operators use (their --rating-bands), which
+	// colour the heat map and rate a Risk the operator has not scored yet; nil means the
+	// NPSA bands.
+	Bands *riskmatrix.Matrix
+}
+
+// bands are the rating bands of the report.
+func (r *Register) bands() riskmatrix.Matrix {
+	if r == nil || r.Bands == nil {
+		return riskmatrix.NPSA
+	}
+	return *r.Bands
 }
 
 // Cluster is one cluster's registers, named as its kubeconfig context.
