@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/isms-operator/isms-operator/internal/scheme"
+	"github.com/isms-operator/isms-operator/internal/testenv"
 )
 
 // Results are the figures of one run.
@@ -138,7 +139,7 @@ func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator
 	if err := os.WriteFile(kubeconfigPath, kubeconfig, 0o600); err != nil {
 		return nil, err
 	}
-	metricsAddr, err := freeAddr()
+	metricsAddr, err := testenv.FreeAddr()
 	if err != nil {
 		return nil, err
 	}

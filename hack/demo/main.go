@@ -10,7 +10,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/isms-operator/isms-operator/internal/demo"
 	"github.com/isms-operator/isms-operator/internal/scheme"
+	"github.com/isms-operator/isms-operator/internal/testenv"
 )
 
 func main() {
@@ -154,11 +154,11 @@ func step(message string) { fmt.Printf("==> %s\n", message) }
 // startOperator runs the operator binary against the control plane and returns a function
 // that stops it and waits for it to exit, and its metrics address.
 func startOperator(binary, kubeconfig, logPath string) (func(), string, error) {
-	metricsAddr, err := freeAddr()
+	metricsAddr, err := testenv.FreeAddr()
 	if err != nil {
 		return nil, "", err
 	}
-	probeAddr, err := freeAddr()
+	probeAddr, err := testenv.FreeAddr()
 	if err != nil {
 		return nil, "", err
 	}
@@ -186,14 +186,4 @@ func startOperator(binary, kubeconfig, logPath string) (func(), string, error) {
 		}
 		logFile.Close()
 	}, metricsAddr, nil
-}
-
-// freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }

@@ -36,10 +36,6 @@ type Problem struct {
 	Err    error
 }
 
-func (p Problem) Error() string {
-	return fmt.Sprintf("%s: document %d: %v", p.Source, p.Index, p.Err)
-}
-
 // extensions are the files a directory is read for.
 var extensions = []string{".yaml", ".yml", ".json"}
 

@@ -1,6 +1,7 @@
 package manifests
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,7 +56,7 @@ metadata: {name: [not, a, string]}
 	}
 	var bad []string
 	for _, p := range problems {
-		bad = append(bad, p.Error())
+		bad = append(bad, fmt.Sprintf("%s: document %d: %v", p.Source, p.Index, p.Err))
 	}
 	wantBad := []string{
 		// A bad List item is reported; the List's other items are kept.

@@ -65,25 +65,23 @@ func TestOutcomeIsTheOperatorsRecord(t *testing.T) {
 		a.Status.Conditions = []metav1.Condition{cond(isms.ConditionBackedUp, metav1.ConditionFalse)}
 		return &a
 	}
+	bak01, bak02 := isms.ControlBackupRecent, isms.ControlRestoreTested
 	cases := []struct {
-		name  string
-		asset *isms.InformationAsset
-		level isms.ControlLevel
-		want  outcome
+		name    string
+		asset   *isms.InformationAsset
+		control isms.ControlID
+		level   isms.ControlLevel
+		want    outcome
 	}{
-		{"recorded Pass", recorded(isms.LevelRequired, isms.OutcomePass), isms.LevelRequired, outcomePass},
-		{"recorded Fail", recorded(isms.LevelRequired, isms.OutcomeFail), isms.LevelRequired, outcomeFail},
-		{"recorded NotEvaluated in a failing family", recorded(isms.LevelRequired, isms.OutcomeNotEvaluated), isms.LevelRequired, outcomeNotEvaluated},
-		{"recorded at another level than the spec's now", recorded(isms.LevelRecommended, isms.OutcomePass), isms.LevelRequired, outcomeNotEvaluated},
-		{"not recorded", recorded(isms.LevelRequired, isms.OutcomePass), isms.LevelRequired, outcomeNotEvaluated},
-		{"not required", recorded(isms.LevelRequired, isms.OutcomeFail), isms.LevelNotRequired, outcomeNotRequired},
+		{"recorded Pass", recorded(isms.LevelRequired, isms.OutcomePass), bak01, isms.LevelRequired, outcomePass},
+		{"recorded Fail", recorded(isms.LevelRequired, isms.OutcomeFail), bak01, isms.LevelRequired, outcomeFail},
+		{"recorded NotEvaluated in a failing family", recorded(isms.LevelRequired, isms.OutcomeNotEvaluated), bak01, isms.LevelRequired, outcomeNotEvaluated},
+		{"recorded at another level than the spec's now", recorded(isms.LevelRecommended, isms.OutcomePass), bak01, isms.LevelRequired, outcomeNotEvaluated},
+		{"not recorded", recorded(isms.LevelRequired, isms.OutcomePass), bak02, isms.LevelRequired, outcomeNotEvaluated},
+		{"not required", recorded(isms.LevelRequired, isms.OutcomeFail), bak01, isms.LevelNotRequired, outcomeNotRequired},
 	}
 	for _, tc := range cases {
-		id := isms.ControlBackupRecent
-		if tc.name == "not recorded" {
-			id = isms.ControlRestoreTested
-		}
-		if got := outcomeOf(tc.asset, id, tc.level); got != tc.want {
+		if got := outcomeOf(tc.asset, tc.control, tc.level); got != tc.want {
 			t.Errorf("%s: outcome %s, want %s", tc.name, got, tc.want)
 		}
 	}

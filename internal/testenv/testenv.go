@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -99,6 +100,17 @@ func (e *Env) Install(u UpstreamCRDs) error {
 	}
 	_, err = envtest.InstallCRDs(e.Config, envtest.CRDInstallOptions{Paths: paths, ErrorIfPathMissing: true})
 	return err
+}
+
+// FreeAddr returns a loopback address with a port nothing listens on, for a process the
+// demo or the benchmark starts beside the control plane.
+func FreeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 // RepoRoot is the module's top directory, found from this file's location so tests work

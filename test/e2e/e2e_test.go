@@ -17,7 +17,7 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -258,8 +258,8 @@ func TestHelmInstallAndRunWithTheChartsPermissions(t *testing.T) {
 	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: "epr", Name: "epr-continuity"}, plan); err != nil {
 		t.Fatal(err)
 	}
-	if ready := conditionStatus(plan.Status.Conditions, isms.ConditionReady); ready != "True" {
-		t.Errorf("the continuity plan is Ready=%s, want True: %+v", ready, plan.Status.Conditions)
+	if !meta.IsStatusConditionTrue(plan.Status.Conditions, isms.ConditionReady) {
+		t.Errorf("the continuity plan is not Ready: %+v", plan.Status.Conditions)
 	}
 	if strings.Contains(strings.ToLower(logs.String()), "forbidden") {
 		t.Errorf("the operator was refused something under the chart's permissions:\n%s", logs.String())
@@ -277,15 +277,6 @@ func TestHelmInstallAndRunWithTheChartsPermissions(t *testing.T) {
 	if err := env.Client.List(ctx, &risks); err != nil || len(risks.Items) == 0 {
 		t.Errorf("after uninstalling, the register holds %d risks (%v); want them kept", len(risks.Items), err)
 	}
-}
-
-func conditionStatus(conditions []metav1.Condition, conditionType string) string {
-	for _, c := range conditions {
-		if c.Type == conditionType {
-			return string(c.Status)
-		}
-	}
-	return ""
 }
 
 func waitEstablished(t *testing.T, name string) {
