@@ -27,6 +27,7 @@ import (
 	"github.com/isms-operator/isms-operator/controllers"
 	"github.com/isms-operator/isms-operator/internal/cli"
 	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/register"
 	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 	"github.com/isms-operator/isms-operator/internal/scheme"
 	ismswebhook "github.com/isms-operator/isms-operator/internal/webhook"
@@ -64,8 +65,8 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 		"Comma-separated subjects ACC-03 never flags, as Kind:name or ServiceAccount:namespace:name (* matches any name). The operator's own ServiceAccount (from $OPERATOR_NAMESPACE and $OPERATOR_SERVICE_ACCOUNT) is added.")
 	fs.StringVar(&o.istioRootNamespace, "istio-root-namespace", controls.DefaultIstioRootNamespace, "Namespace of Istio's mesh-wide PeerAuthentication.")
 	fs.StringVar(&o.ratingBands, "rating-bands", riskmatrix.NPSA.String(), "Risk rating bands of the 5x5 matrix, as Rating=min-max for Low, Moderate, High and Extreme; they must cover scores 1-25 without overlap.")
-	fs.IntVar(&o.riskAppetite, "risk-appetite", ismswebhook.DefaultAppetite, "Highest risk score (1-25) that may be tolerated; admission refuses Tolerate above it.")
-	fs.BoolVar(&o.enableWebhooks, "enable-webhooks", true, "Serve the Risk admission webhook (appetite and who accepted); off when running outside the cluster.")
+	fs.IntVar(&o.riskAppetite, "risk-appetite", register.DefaultAppetite, "Highest risk score (1-25) that may be tolerated: a Tolerate decision above it stays Open. Set it to the value the isms-risk-appetite admission policy's parameter holds (the Helm chart sets both from riskAppetite).")
+	fs.BoolVar(&o.enableWebhooks, "enable-webhooks", true, "Serve the Risk admission webhook that records who accepted a risk; off when running outside the cluster.")
 	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
 	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory holding the webhook server's tls.crt and tls.key; defaults to controller-runtime's (/tmp/k8s-webhook-server/serving-certs).")
 }
@@ -87,7 +88,7 @@ func (o options) config() (controllers.Config, error) {
 		return controllers.Config{}, fmt.Errorf("--risk-appetite must be a score from 1 to 25, got %d", o.riskAppetite)
 	}
 	return controllers.Config{ExemptSubjects: exempt, IstioRootNamespace: o.istioRootNamespace, DiscoveryInterval: discoveryInterval,
-		Matrix: matrix, AcceptanceRecorded: o.enableWebhooks}, nil
+		Rules: register.Rules{Matrix: matrix, Appetite: int32(o.riskAppetite)}}, nil
 }
 
 func main() {
@@ -155,7 +156,7 @@ func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Ma
 		return nil, err
 	}
 	if opts.enableWebhooks {
-		if err := (&ismswebhook.RiskAdmission{Appetite: int32(opts.riskAppetite)}).SetupWithManager(mgr); err != nil {
+		if err := (&ismswebhook.RiskAdmission{}).SetupWithManager(mgr); err != nil {
 			return nil, err
 		}
 	}

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/bounds"
 	"github.com/isms-operator/isms-operator/internal/evidence"
 )
 
@@ -47,6 +48,8 @@ type ContinuityPlanReconciler struct {
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
 	Now Clock
+
+	status *statusWriter
 }
 
 // Reconcile computes the plan's status, writes it only when it changed, and requeues at
@@ -55,6 +58,9 @@ func (r *ContinuityPlanReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	plan := &isms.ContinuityPlan{}
 	if err := r.Get(ctx, req.NamespacedName, plan); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.status.Behind(plan) {
+		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
 	}
 	now := r.Now.now()
 	in := planInputs{plan: plan, now: now}
@@ -73,7 +79,12 @@ func (r *ContinuityPlanReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		in.dependencies = append(in.dependencies, st)
 	}
 	status, recheck := planStatus(in)
-	if err := r.patchStatus(ctx, plan, status); err != nil {
+	if err := r.writeStatus(ctx, plan, status); apierrors.IsNotFound(err) {
+		return ctrl.Result{}, nil // deleted meanwhile
+	} else if apierrors.IsConflict(err) {
+		log.FromContext(ctx).V(1).Info("Retrying on a newer version of the plan", "reason", err.Error())
+		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
+	} else if err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: untilRecheck(recheck, now)}, nil
@@ -165,26 +176,32 @@ func (r *ContinuityPlanReconciler) hasReadyEndpoint(ctx context.Context, key typ
 	return false, nil
 }
 
-// patchStatus writes status when it changed, with an Event when readiness changes.
-func (r *ContinuityPlanReconciler) patchStatus(ctx context.Context, plan *isms.ContinuityPlan, status isms.ContinuityPlanStatus) error {
-	if equality.Semantic.DeepEqual(plan.Status, status) {
+// writeStatus writes status when it changed, with an Event when readiness changes.
+func (r *ContinuityPlanReconciler) writeStatus(ctx context.Context, plan *isms.ContinuityPlan, status isms.ContinuityPlanStatus) error {
+	updated := plan.DeepCopy()
+	updated.Status = status
+	written, err := r.status.Write(ctx, plan, updated)
+	if err != nil {
+		if refused(err) {
+			r.Recorder.Eventf(plan, nil, corev1.EventTypeWarning, isms.ReasonWriteRefused, "WriteStatus", "%s",
+				bounds.Cut("The API server refused the plan's status: "+err.Error(), bounds.EventNote))
+		}
+		return fmt.Errorf("writing the status of ContinuityPlan %s/%s: %w", plan.Namespace, plan.Name, err)
+	}
+	if !written {
 		return nil
 	}
 	before := meta.FindStatusCondition(plan.Status.Conditions, isms.ConditionReady)
-	patch := client.MergeFrom(plan.DeepCopy())
-	plan.Status = status
-	if err := r.Status().Patch(ctx, plan, patch); err != nil {
-		return fmt.Errorf("patching the status of ContinuityPlan %s/%s: %w", plan.Namespace, plan.Name, err)
-	}
-	ready := meta.FindStatusCondition(status.Conditions, isms.ConditionReady)
+	ready := meta.FindStatusCondition(updated.Status.Conditions, isms.ConditionReady)
 	wasReady := before != nil && before.Status == metav1.ConditionTrue
 	switch isReady := ready.Status == metav1.ConditionTrue; {
 	case isReady && !wasReady:
-		r.Recorder.Eventf(plan, nil, corev1.EventTypeNormal, "PlanReady", "Evaluate", "%s", ready.Message)
+		r.Recorder.Eventf(plan, nil, corev1.EventTypeNormal, "PlanReady", "Evaluate", "%s", bounds.Cut(ready.Message, bounds.EventNote))
 	case !isReady && (wasReady || before == nil):
 		// The action names what fails, so client-go does not merge different causes into
 		// one event series.
-		r.Recorder.Eventf(plan, nil, corev1.EventTypeWarning, "PlanNotReady", "Evaluate"+failingConditions(status.Conditions), "%s", ready.Message)
+		r.Recorder.Eventf(plan, nil, corev1.EventTypeWarning, "PlanNotReady", "Evaluate"+failingConditions(updated.Status.Conditions), "%s",
+			bounds.Cut(ready.Message, bounds.EventNote))
 	}
 	log.FromContext(ctx).V(1).Info("Updated the plan's status", "ready", ready.Status)
 	return nil
@@ -227,10 +244,13 @@ func (r *ContinuityPlanReconciler) SetupWithManager(ctx context.Context, mgr ctr
 	}); err != nil {
 		return nil, err
 	}
+	r.status = newStatusWriter(mgr.GetClient())
 	inNamespace := handler.EnqueueRequestsFromMapFunc(r.plansInObjectNamespace)
 	b := ctrl.NewControllerManagedBy(mgr).Named("continuityplan").
-		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrentReconciles}).
-		For(&isms.ContinuityPlan{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WithOptions(controllerOptions()).
+		For(&isms.ContinuityPlan{}, builder.WithPredicates(predicate.Or[client.Object](
+			r.status.statusChanges(func(o client.Object) any { return o.(*isms.ContinuityPlan).Status }),
+			predicate.GenerationChangedPredicate{}))).
 		Watches(&isms.InformationAsset{}, inNamespace, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&corev1.PersistentVolumeClaim{}, inNamespace).
 		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.plansDependingOnWorkload), builder.WithPredicates(availabilityChanged)).

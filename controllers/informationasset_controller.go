@@ -8,22 +8,21 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/bounds"
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/evidence"
 	"github.com/isms-operator/isms-operator/internal/register"
-	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 )
 
 // Clock is the reconcilers' time source, so tests can move time; nil means time.Now.
@@ -36,20 +35,19 @@ func (c Clock) now() time.Time {
 	return c()
 }
 
-// errRiskExists: a Risk the register decided to create exists already.
-var errRiskExists = errors.New("the risk exists already")
+// cacheBehindRetry is how soon to look again when the cache has not yet caught up with
+// the operator's own write (a status, or a Risk it created).
+const cacheBehindRetry = 100 * time.Millisecond
 
-// cacheBehindRetry is how soon to look again after the cache was found behind: a Risk
-// already created, or an asset already changed.
-const cacheBehindRetry = 200 * time.Millisecond
-
-// registerFinalizer holds an asset until its open risks are resolved with reason
-// AssetRemoved, so a deletion cannot leave them open (risk.md).
-const registerFinalizer = "isms.nhs.uk/risk-register"
+// legacyFinalizer was put on assets by earlier versions, to resolve their Risks before
+// deletion. The risk controller now resolves them level-based once the asset is gone, so
+// the operator removes it: a deletion must never wait for the operator.
+const legacyFinalizer = "isms.nhs.uk/risk-register"
 
 // The asset reconciler reads, and only reads, everything the controls look at. It never
 // reads Secrets: ACC-03 works from pod specs and RBAC objects. It writes the status of
-// assets and Risks, creates Risks, and patches its finalizer onto assets.
+// assets, creates Risks (whose status the risk controller writes), and removes the
+// finalizer of earlier versions from assets.
 //
 // +kubebuilder:rbac:groups="",resources=namespaces;pods;persistentvolumeclaims;persistentvolumes;services;serviceaccounts,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get;list;watch
@@ -62,191 +60,198 @@ const registerFinalizer = "isms.nhs.uk/risk-register"
 // +kubebuilder:rbac:groups=isms.nhs.uk,resources=risks,verbs=create
 
 // InformationAssetReconciler evaluates each InformationAsset's controls against the
-// workloads that hold it, keeps its Risks in the register, and writes its status.
+// workloads that hold it, raises a Risk for each Required control that fails, and writes
+// the asset's status.
 type InformationAssetReconciler struct {
 	client.Client
 	// Gatherer reads an asset's evidence from the cache.
 	Gatherer *evidence.Gatherer
-	// Matrix scores and rates Risks.
-	Matrix riskmatrix.Matrix
-	// Recorder emits Events when a control starts or stops failing and when a Risk changes state.
+	// Recorder emits Events when a control starts or stops failing, and when the register
+	// cannot record a failure.
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
 	Now Clock
-	// AcceptanceRecorded says admission records who accepts a risk (Config.AcceptanceRecorded).
-	AcceptanceRecorded bool
+
+	status *statusWriter
 }
 
-// Reconcile gathers the asset's evidence, evaluates the catalogue, brings its Risks up to
-// date, and writes the asset's status once, only when it changed.
+// assessment is what one reconcile gathered and evaluated of an asset.
+type assessment struct {
+	evidence *controls.Evidence
+	eval     controls.Evaluation
+	// unevaluable is why nothing could be evaluated (an invalid selector, evidence that
+	// could not be read); nil when the evaluation stands.
+	unevaluable error
+	// records are the Risks at each control's deterministic name, whoever owns them.
+	records map[isms.ControlID]*isms.Risk
+	// risks are every Risk that names the asset, Detected or Declared.
+	risks []isms.Risk
+}
+
+// Reconcile gathers the asset's evidence, evaluates the catalogue, writes the asset's
+// status once, only when it changed, and then raises a Risk for each Required control
+// that fails and has none. The risk controller keeps every Risk's status from there.
 func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	asset := &isms.InformationAsset{}
 	if err := r.Get(ctx, req.NamespacedName, asset); err != nil {
-		if client.IgnoreNotFound(err) == nil {
+		if apierrors.IsNotFound(err) {
 			forgetAssetMetrics(req.Namespace, req.Name)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	now := r.Now.now()
+	if r.status.Behind(asset) {
+		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
+	}
+	if controllerutil.ContainsFinalizer(asset, legacyFinalizer) {
+		return ctrl.Result{}, r.removeLegacyFinalizer(ctx, asset)
+	}
 	if !asset.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.finalize(ctx, asset, now)
+		return ctrl.Result{}, nil // its Risks are resolved by the risk controller once it is gone
 	}
-	if err := r.addFinalizer(ctx, asset); err != nil {
-		return ctrl.Result{}, err
-	}
-
+	now := r.Now.now()
 	started := time.Now()
-	ev, err := r.Gatherer.Gather(ctx, asset, now)
-	if invalid := (evidence.InvalidSelectorError{}); errors.As(err, &invalid) {
-		return ctrl.Result{}, errors.Join(r.patchStatus(ctx, asset, invalidSelectorStatus(asset, invalid), now), reconcile.TerminalError(err))
-	}
+	a, err := r.assess(ctx, asset, now)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	eval := controls.Evaluate(ev)
+	status := assetStatus(asset, a, now)
+	recordAssetMetrics(asset, a.eval, compliance(status), time.Since(started))
 
-	risks, err := r.syncRisks(ctx, asset, observation(asset, ev, eval, now))
-	if errors.Is(err, errRiskExists) {
-		// Another replica, or an earlier attempt, created it: the normal path of
-		// deterministic names. Look again once the cache holds it.
-		log.FromContext(ctx).V(1).Info("Found the risk already created; retrying from the cache", "error", err.Error())
-		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
+	updated := asset.DeepCopy()
+	updated.Status = status
+	if written, err := r.status.Write(ctx, asset, updated); err != nil {
+		return r.writeFailed(ctx, asset, err)
+	} else if written {
+		log.FromContext(ctx).V(1).Info("Updated the asset's status", "compliance", status.Compliance)
+		r.recordTransitions(asset, a, status)
 	}
-	if err != nil {
-		return ctrl.Result{}, err
+	if a.unevaluable != nil {
+		return ctrl.Result{}, gatherError(a.unevaluable)
 	}
-	previous := asset.Status.Findings
-	status := assetStatus(asset, ev.Workloads, eval, risks)
-	recordAssetMetrics(asset, eval, compliance(status), time.Since(started))
-	if err := r.patchStatus(ctx, asset, status, now); apierrors.IsConflict(err) {
-		// The cache had not yet seen this asset's last write (often the reconcile its own
-		// Risk triggered): evaluate again from the fresh object, with no duplicate
-		// write or event.
-		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
-	} else if err != nil {
-		return ctrl.Result{}, err
+	if err := r.raiseRisks(ctx, updated, a); err != nil {
+		return r.writeFailed(ctx, updated, err)
 	}
-	r.recordTransitions(asset, previous, eval.Results)
-	return ctrl.Result{RequeueAfter: untilRecheck(eval.RecheckAt, now)}, nil
+	return ctrl.Result{RequeueAfter: requeueAfter(a.eval.RecheckAt, status, now)}, nil
 }
 
-func (r *InformationAssetReconciler) addFinalizer(ctx context.Context, asset *isms.InformationAsset) error {
-	// The lock keeps a merge patch of the finalizer list from dropping another's finalizer.
-	patch := client.MergeFromWithOptions(asset.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	if !controllerutil.AddFinalizer(asset, registerFinalizer) {
-		return nil
+// assess gathers the asset's evidence, evaluates it, and reads the register's records of
+// the asset. Evidence that cannot be gathered is recorded in the assessment, not returned:
+// the status must say the asset is not evaluated rather than keep an old result.
+func (r *InformationAssetReconciler) assess(ctx context.Context, asset *isms.InformationAsset, now time.Time) (assessment, error) {
+	var a assessment
+	if a.evidence, a.unevaluable = r.Gatherer.Gather(ctx, asset, now); a.unevaluable == nil {
+		a.eval = controls.Evaluate(a.evidence)
 	}
-	return r.Patch(ctx, asset, patch)
-}
-
-// finalize resolves the deleted asset's open Detected risks (reason AssetRemoved), keeping
-// them as history, and then lets the asset go.
-func (r *InformationAssetReconciler) finalize(ctx context.Context, asset *isms.InformationAsset, now time.Time) error {
-	if !controllerutil.ContainsFinalizer(asset, registerFinalizer) {
-		return nil
-	}
-	if _, err := r.syncRisks(ctx, asset, register.Observation{Asset: asset, Removed: true, Now: now}); err != nil {
-		return err
-	}
-	patch := client.MergeFromWithOptions(asset.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	controllerutil.RemoveFinalizer(asset, registerFinalizer)
-	return r.Patch(ctx, asset, patch)
-}
-
-// observation is what the register needs of an evaluation: the findings of each failing
-// Required control, and whether each failure is reachable from outside the cluster.
-func observation(asset *isms.InformationAsset, ev *controls.Evidence, eval controls.Evaluation, now time.Time) register.Observation {
-	obs := register.Observation{Asset: asset, Now: now, Failing: map[isms.ControlID][]isms.Finding{},
-		Exposed: map[isms.ControlID]bool{}, Undecided: map[isms.ControlID]bool{}}
-	for _, result := range eval.Results {
-		if result.Status == controls.StatusNotEvaluated && result.Level != isms.LevelNotRequired {
-			obs.Undecided[result.Control] = true
+	a.records = map[isms.ControlID]*isms.Risk{}
+	for _, c := range controls.Catalogue {
+		risk := &isms.Risk{}
+		err := r.Get(ctx, types.NamespacedName{Namespace: asset.Namespace, Name: register.Name(asset.Name, c.ID)}, risk)
+		switch {
+		case err == nil:
+			a.records[c.ID] = risk
+		case !apierrors.IsNotFound(err):
+			return a, fmt.Errorf("reading the risk register: %w", err)
 		}
-		if result.Level != isms.LevelRequired || result.Status != controls.StatusFail {
-			continue
-		}
-		var findings []isms.Finding
-		for _, f := range result.Findings {
-			if f.Level == isms.LevelRequired {
-				findings = append(findings, f)
-			}
-		}
-		obs.Failing[result.Control] = findings
-		obs.Exposed[result.Control] = controls.Exposed(ev, findings)
 	}
-	return obs
-}
-
-// syncRisks applies the register's decisions for the observation and returns the asset's
-// risks as they now stand.
-func (r *InformationAssetReconciler) syncRisks(ctx context.Context, asset *isms.InformationAsset, obs register.Observation) ([]isms.Risk, error) {
 	var list isms.RiskList
 	if err := r.List(ctx, &list, client.InNamespace(asset.Namespace), client.MatchingFields{indexRiskAsset: asset.Name}); err != nil {
-		return nil, fmt.Errorf("listing the risks of InformationAsset %s/%s: %w", asset.Namespace, asset.Name, err)
+		return a, fmt.Errorf("listing the risks of InformationAsset %s/%s: %w", asset.Namespace, asset.Name, err)
 	}
-	risks := list.Items
-	for _, decision := range register.Decide(obs, risks, r.Matrix) {
-		if !r.AcceptanceRecorded {
-			decision.Risk.Status.AcceptedBy = nil
-		}
-		risk, err := r.apply(ctx, asset, decision)
-		if err != nil {
-			return nil, err
-		}
-		if i := indexOf(risks, risk.Name); i >= 0 {
-			risks[i] = *risk
-		} else {
-			risks = append(risks, *risk)
-		}
-	}
-	return risks, nil
+	a.risks = list.Items
+	return a, nil
 }
 
-func indexOf(risks []isms.Risk, name string) int {
-	for i := range risks {
-		if risks[i].Name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-// apply writes one decision: a new Risk (then its status, which creation ignores), or an
-// existing Risk's status. The update carries the resourceVersion the decision was made
-// from, so a concurrent writer's change is never overwritten: the conflict retries with
-// the fresh Risk.
-func (r *InformationAssetReconciler) apply(ctx context.Context, asset *isms.InformationAsset, decision register.Decision) (*isms.Risk, error) {
-	risk := decision.Risk
-	if decision.Action == register.Create {
-		status := risk.Status
-		if err := r.Create(ctx, risk); apierrors.IsAlreadyExists(err) {
-			return nil, fmt.Errorf("%w: %s/%s", errRiskExists, risk.Namespace, risk.Name)
-		} else if err != nil {
-			return nil, fmt.Errorf("creating risk %s/%s: %w", risk.Namespace, risk.Name, err)
-		}
-		risk.Status = status
-	}
-	if err := r.Status().Update(ctx, risk); err != nil {
-		return nil, fmt.Errorf("writing the status of risk %s/%s: %w", risk.Namespace, risk.Name, err)
-	}
-	recordRiskTransition(r.Recorder, decision.Previous, risk, asset)
-	log.FromContext(ctx).Info("Updated the risk register", "risk", risk.Name, "action", decision.Action, "state", risk.Status.State)
-	return risk, nil
-}
-
-// patchStatus writes status when it differs from the asset's, stamping lastEvaluated.
-func (r *InformationAssetReconciler) patchStatus(ctx context.Context, asset *isms.InformationAsset, status isms.InformationAssetStatus, now time.Time) error {
-	if equality.Semantic.DeepEqual(asset.Status, status) {
+// gatherError is how a failed gathering ends the reconcile: an invalid selector waits for
+// the asset to change (its status says what to fix); anything else is retried.
+func gatherError(err error) error {
+	if errors.As(err, &evidence.InvalidSelectorError{}) {
 		return nil
 	}
-	status.LastEvaluated = &metav1.Time{Time: now}
-	patch := client.MergeFromWithOptions(asset.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	asset.Status = status
-	if err := r.Status().Patch(ctx, asset, patch); err != nil {
-		return fmt.Errorf("patching the status of InformationAsset %s/%s: %w", asset.Namespace, asset.Name, err)
+	return err
+}
+
+// raiseRisks creates the Risk of each Required control that fails and has none. A Risk
+// that exists already (the cache is behind) is the normal path of deterministic names.
+func (r *InformationAssetReconciler) raiseRisks(ctx context.Context, asset *isms.InformationAsset, a assessment) error {
+	for _, result := range a.eval.Results {
+		if result.Level != isms.LevelRequired || result.Status != controls.StatusFail || a.records[result.Control] != nil {
+			continue
+		}
+		risk := register.NewRisk(asset, result.Control, controls.Exposed(a.evidence, requiredFindings(result)))
+		if _, err := bounds.Fit(risk, r.Scheme()); err != nil {
+			return err
+		}
+		if err := r.Create(ctx, risk); apierrors.IsAlreadyExists(err) {
+			log.FromContext(ctx).V(1).Info("Found the risk already raised", "risk", risk.Name)
+			continue
+		} else if err != nil {
+			return fmt.Errorf("raising Risk %s for %s: %w", risk.Name, result.Control, err)
+		}
+		log.FromContext(ctx).Info("Raised a risk", "risk", risk.Name, "control", result.Control)
 	}
-	log.FromContext(ctx).V(1).Info("Updated the asset's status", "compliance", status.Compliance)
 	return nil
+}
+
+// writeFailed turns a failed write into the reconcile's outcome. An asset deleted meanwhile
+// needs nothing; a conflict (the cache was behind) retries soon, quietly. A write the API server refused is shown on the asset, as
+// Stalled with the API's message, and in a Warning Event, and is not retried until the
+// asset or what it reads changes: retrying cannot fix it.
+func (r *InformationAssetReconciler) writeFailed(ctx context.Context, asset *isms.InformationAsset, err error) (ctrl.Result, error) {
+	switch {
+	case apierrors.IsNotFound(err):
+		return ctrl.Result{}, nil // the asset was deleted meanwhile
+	case apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err):
+		log.FromContext(ctx).V(1).Info("Retrying on a newer version", "reason", err.Error())
+		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
+	}
+	if !refused(err) {
+		return ctrl.Result{}, err
+	}
+	message := bounds.Cut("The API server refused the operator's write: "+err.Error(), bounds.ConditionMessage)
+	r.Recorder.Eventf(asset, nil, corev1.EventTypeWarning, isms.ReasonWriteRefused, "WriteStatus", "%s", message)
+	stalled := asset.DeepCopy()
+	stalled.Status.ObservedGeneration = asset.Generation
+	for _, c := range []metav1.Condition{
+		{Type: isms.ConditionStalled, Status: metav1.ConditionTrue, Reason: isms.ReasonWriteRefused, Message: message},
+		{Type: isms.ConditionReady, Status: metav1.ConditionFalse, Reason: isms.ReasonWriteRefused, Message: message},
+		{Type: isms.ConditionCompliant, Status: metav1.ConditionUnknown, Reason: isms.ReasonWriteRefused,
+			Message: "The result could not be recorded: see the Stalled condition."},
+	} {
+		c.ObservedGeneration = asset.Generation
+		meta.SetStatusCondition(&stalled.Status.Conditions, c)
+	}
+	stalled.Status.Compliance = notEvaluated
+	if _, werr := r.status.Write(ctx, asset, stalled); werr != nil {
+		return ctrl.Result{}, fmt.Errorf("%w; recording that on the asset failed too: %w", err, werr)
+	}
+	log.FromContext(ctx).Info("The API server refused a write; the asset is Stalled until it changes", "reason", err.Error())
+	return ctrl.Result{}, nil
+}
+
+// refused reports whether the API server refused a write for what it held or who sent it,
+// which no retry can change.
+func refused(err error) bool {
+	return apierrors.IsInvalid(err) || apierrors.IsForbidden(err) || apierrors.IsBadRequest(err) || apierrors.IsRequestEntityTooLargeError(err)
+}
+
+// removeLegacyFinalizer removes the finalizer of earlier versions; the next reconcile
+// evaluates the asset.
+func (r *InformationAssetReconciler) removeLegacyFinalizer(ctx context.Context, asset *isms.InformationAsset) error {
+	// The lock keeps a merge patch of the finalizer list from dropping another's finalizer.
+	patch := client.MergeFromWithOptions(asset.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	controllerutil.RemoveFinalizer(asset, legacyFinalizer)
+	return client.IgnoreNotFound(r.Patch(ctx, asset, patch))
+}
+
+// requiredFindings are the findings of a result at level Required.
+func requiredFindings(result controls.Result) []isms.Finding {
+	var findings []isms.Finding
+	for _, f := range result.Findings {
+		if f.Level == isms.LevelRequired {
+			findings = append(findings, f)
+		}
+	}
+	return findings
 }
 
 // compliance reads the Compliant condition: nil while it is Unknown.
@@ -259,33 +264,30 @@ func compliance(status isms.InformationAssetStatus) *bool {
 	return &compliant
 }
 
-// invalidSelectorStatus marks the asset not Ready: its selector cannot select anything.
-func invalidSelectorStatus(asset *isms.InformationAsset, err error) isms.InformationAssetStatus {
-	status := *asset.Status.DeepCopy()
-	status.ObservedGeneration = asset.Generation
-	meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionFalse,
-		Reason: isms.ReasonEvaluationFailed, Message: err.Error() + "; fix the selector", ObservedGeneration: asset.Generation})
-	return status
-}
-
-// recordTransitions emits a Warning Event for each control that started failing and a
-// Normal one for each that stopped, comparing the findings before and after.
-func (r *InformationAssetReconciler) recordTransitions(asset *isms.InformationAsset, previous []isms.Finding, results []controls.Result) {
-	for _, result := range results {
+// recordTransitions emits, after a status write, a Warning Event for each control that
+// started failing and a Normal one for each that stopped, and a Warning when a Risk name
+// conflict appears.
+func (r *InformationAssetReconciler) recordTransitions(asset *isms.InformationAsset, a assessment, status isms.InformationAssetStatus) {
+	for _, result := range a.eval.Results {
 		if result.Status == controls.StatusNotEvaluated {
 			continue // no evidence either way: neither started nor stopped failing
 		}
-		was := failedAt(previous, result.Control, result.Level)
+		was := failedAt(asset.Status.Findings, result.Control, result.Level)
 		is := result.Status == controls.StatusFail
 		switch {
 		case is && !was:
 			first := firstAt(result)
-			r.Recorder.Eventf(asset, nil, corev1.EventTypeWarning, "ControlFailing", evaluateAction(result.Control),
-				"%s (%s) started failing: %s: %s", result.Control, result.Level, first.Resource, first.Message)
+			r.Recorder.Eventf(asset, nil, corev1.EventTypeWarning, "ControlFailing", evaluateAction(result.Control), "%s",
+				bounds.Cut(fmt.Sprintf("%s (%s) started failing: %s: %s", result.Control, result.Level, first.Resource, first.Message), bounds.EventNote))
 		case was && !is:
 			r.Recorder.Eventf(asset, nil, corev1.EventTypeNormal, "ControlPassing", evaluateAction(result.Control),
 				"%s (%s) no longer fails", result.Control, result.Level)
 		}
+	}
+	stalled := meta.FindStatusCondition(status.Conditions, isms.ConditionStalled)
+	before := meta.FindStatusCondition(asset.Status.Conditions, isms.ConditionStalled)
+	if stalled != nil && stalled.Reason == isms.ReasonRiskNameConflict && (before == nil || before.Message != stalled.Message) {
+		r.Recorder.Eventf(asset, nil, corev1.EventTypeWarning, isms.ReasonRiskNameConflict, "RaiseRisk", "%s", bounds.Cut(stalled.Message, bounds.EventNote))
 	}
 }
 
@@ -314,6 +316,27 @@ func failedAt(findings []isms.Finding, control isms.ControlID, level isms.Contro
 		}
 	}
 	return false
+}
+
+// conflictRetry bounds how long a Risk name conflict waits between retries; a change of the
+// conflicting Risk wakes the asset at once (the risk-name index).
+const (
+	minConflictRetry = 5 * time.Second
+	maxConflictRetry = 10 * time.Minute
+)
+
+// requeueAfter is when to evaluate the asset again with nothing changing: at the next
+// time-based result (a review falling due), and, while a Risk name conflict lasts, with a
+// backoff that doubles with the conflict's age.
+func requeueAfter(recheckAt time.Time, status isms.InformationAssetStatus, now time.Time) time.Duration {
+	next := untilRecheck(recheckAt, now)
+	if c := meta.FindStatusCondition(status.Conditions, isms.ConditionStalled); c != nil && c.Reason == isms.ReasonRiskNameConflict {
+		backoff := min(max(now.Sub(c.LastTransitionTime.Time), minConflictRetry), maxConflictRetry)
+		if next == 0 || backoff < next {
+			next = backoff
+		}
+	}
+	return next
 }
 
 // untilRecheck is the requeue delay for a time-based result; zero when none.

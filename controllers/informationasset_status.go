@@ -1,15 +1,21 @@
 package controllers
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/bounds"
 	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/evidence"
+	"github.com/isms-operator/isms-operator/internal/register"
 )
 
 const (
@@ -21,27 +27,43 @@ const (
 	maxPassedInMessage = 3
 )
 
-// assetStatus computes an asset's status from an evaluation. It starts from the current
-// status so that lastEvaluated, risks and each condition's lastTransitionTime stay as they
-// are unless something changed; the caller stamps lastEvaluated when the result differs.
-func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, eval controls.Evaluation, risks []isms.Risk) isms.InformationAssetStatus {
+// notEvaluated is the compliance column of an asset whose compliance is Unknown.
+const notEvaluated = "not evaluated"
+
+// assetStatus computes an asset's status from an assessment. It starts from the current
+// status so that each condition's lastTransitionTime stays as it is unless something
+// changed, and stamps lastEvaluated with now only when the result changed.
+func assetStatus(asset *isms.InformationAsset, a assessment, now time.Time) isms.InformationAssetStatus {
 	status := isms.InformationAssetStatus{
 		ObservedGeneration: asset.Generation,
 		LastEvaluated:      asset.Status.LastEvaluated,
-		Risks:              riskSummary(risks),
-		Workloads:          workloadSummary(workloads),
+		Risks:              riskSummary(a.risks),
 		Conditions:         append([]metav1.Condition(nil), asset.Status.Conditions...),
 	}
-	acceptedControls := map[isms.ControlID]bool{}
-	for _, risk := range risks {
-		if risk.Spec.Source == isms.SourceDetected && risk.Status.State == isms.StateAccepted {
-			acceptedControls[risk.Spec.Control] = true
-		}
+	set := func(c metav1.Condition) {
+		c.ObservedGeneration = asset.Generation
+		c.Message = bounds.Cut(c.Message, bounds.ConditionMessage)
+		meta.SetStatusCondition(&status.Conditions, c)
 	}
+	if a.unevaluable != nil {
+		unevaluatedStatus(asset, a.unevaluable, &status, set)
+	} else {
+		evaluatedStatus(asset, a, &status, set)
+	}
+	if !equality.Semantic.DeepEqual(asset.Status, status) {
+		status.LastEvaluated = &metav1.Time{Time: now.Truncate(time.Second)}
+	}
+	return status
+}
+
+// evaluatedStatus records an evaluation: each control's outcome, the findings, the
+// summary, a condition per family, Compliant, and what the register could not record yet.
+func evaluatedStatus(asset *isms.InformationAsset, a assessment, status *isms.InformationAssetStatus, set func(metav1.Condition)) {
+	status.Workloads = workloadSummary(a.evidence.Workloads)
 	summary := isms.ComplianceSummary{}
-	var failing, accepted, recommendedFailing []string
+	var failing, accepted, recommendedFailing, pending, conflicts []string
 	var undecided []controls.Result
-	for _, r := range eval.Results {
+	for _, r := range a.eval.Results {
 		status.Controls = append(status.Controls, isms.ControlOutcome{Control: r.Control, Level: r.Level, Status: r.Status})
 		status.Findings = append(status.Findings, boundedFindings(r)...)
 		switch {
@@ -50,34 +72,88 @@ func assetStatus(asset *isms.InformationAsset, workloads []controls.Workload, ev
 			undecided = append(undecided, r)
 		case r.Level == isms.LevelRequired:
 			summary.Required++
+			record := a.records[r.Control]
+			holds := record != nil && register.Holds(record, asset.Name, r.Control)
 			switch {
 			case r.Status != controls.StatusFail:
 				summary.Passing++
-			case acceptedControls[r.Control]:
+			case holds && record.Status.State == isms.StateAccepted:
 				summary.Accepted++
 				accepted = append(accepted, string(r.Control))
 			default:
 				summary.Failing++
 				failing = append(failing, string(r.Control))
+				switch {
+				case record != nil && !holds:
+					conflicts = append(conflicts, conflictMessage(record, asset.Name, r.Control))
+				case record == nil || record.Status.State == "":
+					pending = append(pending, register.Name(asset.Name, r.Control))
+				}
 			}
 		case r.Status == controls.StatusFail:
 			recommendedFailing = append(recommendedFailing, string(r.Control))
 		}
 	}
 	status.Summary = &summary
-	status.Compliance = fmt.Sprintf("%d/%d", summary.Passing+summary.Accepted, summary.Required)
-
-	set := func(c metav1.Condition) {
-		c.ObservedGeneration = asset.Generation
-		meta.SetStatusCondition(&status.Conditions, c)
-	}
 	for _, family := range controls.Families {
-		set(familyCondition(family, eval.Results))
+		set(familyCondition(family, a.eval.Results))
 	}
-	set(compliantCondition(failing, accepted, recommendedFailing, undecided))
-	set(metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionTrue, Reason: isms.ReasonEvaluated,
-		Message: readyMessage(undecided)})
-	return status
+	compliant := compliantCondition(failing, accepted, recommendedFailing, undecided)
+	set(compliant)
+	status.Compliance = fmt.Sprintf("%d/%d", summary.Passing+summary.Accepted, summary.Required)
+	if compliant.Status == metav1.ConditionUnknown {
+		status.Compliance = notEvaluated
+	}
+	ready := metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionTrue, Reason: isms.ReasonEvaluated, Message: readyMessage(undecided)}
+	if len(conflicts) > 0 {
+		stalled := metav1.Condition{Type: isms.ConditionStalled, Status: metav1.ConditionTrue, Reason: isms.ReasonRiskNameConflict,
+			Message: strings.Join(conflicts, " ")}
+		set(stalled)
+		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, stalled.Reason, stalled.Message
+	} else {
+		meta.RemoveStatusCondition(&status.Conditions, isms.ConditionStalled)
+	}
+	if len(pending) > 0 {
+		set(metav1.Condition{Type: isms.ConditionReconciling, Status: metav1.ConditionTrue, Reason: isms.ReasonRecordingRisks,
+			Message: fmt.Sprintf("Recording failing required controls in the risk register: %s.", strings.Join(pending, ", "))})
+	} else {
+		meta.RemoveStatusCondition(&status.Conditions, isms.ConditionReconciling)
+	}
+	set(ready)
+}
+
+// conflictMessage says why the Risk at a failing control's deterministic name is not the
+// register's record of it, and what to do.
+func conflictMessage(risk *isms.Risk, asset string, control isms.ControlID) string {
+	what := "a Declared risk"
+	if risk.Spec.Source == isms.SourceDetected && risk.Spec.AssetRef != nil {
+		what = fmt.Sprintf("the record of %s for InformationAsset %s", risk.Spec.Control, risk.Spec.AssetRef.Name)
+	}
+	return fmt.Sprintf("%s fails, but Risk %s, where the register records it, is %s, which the operator does not own; "+
+		"rename that risk (copy it under another name and delete it) so that the failure can be recorded.", control, risk.Name, what)
+}
+
+// unevaluatedStatus records that nothing could be evaluated: no control has an outcome,
+// Compliant is Unknown for the current generation, and a selector that can select
+// nothing is Stalled until it is fixed. An earlier result is never kept.
+func unevaluatedStatus(asset *isms.InformationAsset, err error, status *isms.InformationAssetStatus, set func(metav1.Condition)) {
+	reason, message := isms.ReasonEvaluationFailed, "The evidence could not be read: "+err.Error()+"; the operator retries."
+	if errors.As(err, &evidence.InvalidSelectorError{}) {
+		reason, message = isms.ReasonInvalidSelector, err.Error()+"; fix spec.selector."
+		set(metav1.Condition{Type: isms.ConditionStalled, Status: metav1.ConditionTrue, Reason: reason, Message: message})
+	} else {
+		meta.RemoveStatusCondition(&status.Conditions, isms.ConditionStalled)
+	}
+	meta.RemoveStatusCondition(&status.Conditions, isms.ConditionReconciling)
+	for _, c := range controls.Catalogue {
+		status.Controls = append(status.Controls, isms.ControlOutcome{Control: c.ID, Level: c.LevelFor(asset), Status: controls.StatusNotEvaluated})
+	}
+	status.Compliance = notEvaluated
+	for _, family := range controls.Families {
+		set(metav1.Condition{Type: family, Status: metav1.ConditionUnknown, Reason: reason, Message: "Not evaluated: see the Ready condition."})
+	}
+	set(metav1.Condition{Type: isms.ConditionCompliant, Status: metav1.ConditionUnknown, Reason: reason, Message: "Not evaluated: see the Ready condition."})
+	set(metav1.Condition{Type: isms.ConditionReady, Status: metav1.ConditionFalse, Reason: reason, Message: message})
 }
 
 // boundedFindings returns the control's first findings, and one that counts the rest.

@@ -36,6 +36,14 @@ var (
 	reviewFail = result(isms.ControlReviewed, isms.ConditionReviewed, isms.LevelRequired, controls.StatusFail, isms.Finding{Resource: "InformationAsset/a", Message: "overdue"})
 )
 
+// evaluatedAt is when the tests' evaluations happen.
+var evaluatedAt = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+// assessed is an assessment of the workloads with the evaluation, and no Risk in the register.
+func assessed(workloads []controls.Workload, eval controls.Evaluation) assessment {
+	return assessment{evidence: &controls.Evidence{Workloads: workloads}, eval: eval}
+}
+
 func TestFamilyCondition(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -79,7 +87,7 @@ func TestAssetStatus(t *testing.T) {
 	workloads := []controls.Workload{{Kind: "Deployment", Name: "api"}, {Kind: "StatefulSet", Name: "db"}}
 	eval := controls.Evaluation{Results: []controls.Result{encFail, tlsPass, meshFail, backupNot, netAdvised, reviewFail}}
 
-	got := assetStatus(asset, workloads, eval, nil)
+	got := assetStatus(asset, assessed(workloads, eval), evaluatedAt)
 
 	if diff := cmp.Diff(&isms.ComplianceSummary{Required: 4, Passing: 2, Failing: 2}, got.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
@@ -104,8 +112,8 @@ func TestAssetStatus(t *testing.T) {
 	if len(got.Findings) != 4 {
 		t.Errorf("findings = %+v, want the 4 failing and advisory findings", got.Findings)
 	}
-	if got.LastEvaluated != &evaluated || got.ObservedGeneration != 4 {
-		t.Errorf("lastEvaluated %v, observedGeneration %d: want them kept and 4", got.LastEvaluated, got.ObservedGeneration)
+	if !got.LastEvaluated.Equal(&metav1.Time{Time: evaluatedAt}) || got.ObservedGeneration != 4 {
+		t.Errorf("lastEvaluated %v, observedGeneration %d: want the new result stamped %s, and 4", got.LastEvaluated, got.ObservedGeneration, evaluatedAt)
 	}
 	compliant := meta.FindStatusCondition(got.Conditions, isms.ConditionCompliant)
 	if compliant.Status != metav1.ConditionFalse || compliant.Message != "2 required controls are failing: ENC-01, GOV-01." || compliant.ObservedGeneration != 4 {
@@ -115,18 +123,23 @@ func TestAssetStatus(t *testing.T) {
 	if ready.Status != metav1.ConditionTrue || !strings.Contains(ready.Message, "BAK-01") {
 		t.Errorf("Ready = %+v, want True saying BAK-01 is not evaluated yet", ready)
 	}
-	if n := len(got.Conditions); n != len(controls.Families)+2 {
-		t.Errorf("%d conditions, want one per family plus Compliant and Ready", n)
+	// The failing Required controls have no Risk in the register yet.
+	reconciling := meta.FindStatusCondition(got.Conditions, isms.ConditionReconciling)
+	if reconciling == nil || reconciling.Status != metav1.ConditionTrue || !strings.Contains(reconciling.Message, "a-enc-01, a-gov-01") {
+		t.Errorf("Reconciling = %+v, want True naming the Risks being raised", reconciling)
+	}
+	if n := len(got.Conditions); n != len(controls.Families)+3 {
+		t.Errorf("%d conditions, want one per family plus Compliant, Ready and Reconciling", n)
 	}
 }
 
 func TestAssetStatusIsStableWhenNothingChanged(t *testing.T) {
 	asset := &isms.InformationAsset{ObjectMeta: metav1.ObjectMeta{Name: "a", Generation: 1}}
 	eval := controls.Evaluation{Results: []controls.Result{encFail, tlsPass}}
-	first := assetStatus(asset, nil, eval, nil)
+	first := assetStatus(asset, assessed(nil, eval), evaluatedAt)
 	asset.Status = first
 	// Condition times are kept when nothing changed, so the second pass equals the first.
-	if diff := cmp.Diff(first, assetStatus(asset, nil, eval, nil)); diff != "" {
+	if diff := cmp.Diff(first, assetStatus(asset, assessed(nil, eval), evaluatedAt)); diff != "" {
 		t.Errorf("a second evaluation of the same results changed the status (-first +second):\n%s", diff)
 	}
 }
@@ -139,7 +152,7 @@ func TestAssetStatusBoundsFindingsAndWorkloads(t *testing.T) {
 		workloads = append(workloads, controls.Workload{Kind: "Deployment", Name: strings.Repeat("d", i+1)})
 	}
 	eval := controls.Evaluation{Results: []controls.Result{result(isms.ControlPodSecurity, isms.ConditionAccessControlled, isms.LevelRequired, controls.StatusFail, findings...)}}
-	got := assetStatus(&isms.InformationAsset{}, workloads, eval, nil)
+	got := assetStatus(&isms.InformationAsset{}, assessed(workloads, eval), evaluatedAt)
 	if len(got.Findings) != maxFindingsPerControl+1 || len(got.Workloads.Names) != maxWorkloadNames || got.Workloads.Count != 100 {
 		t.Errorf("%d findings, %d workload names, count %d: want %d, %d, 100", len(got.Findings), len(got.Workloads.Names), got.Workloads.Count, maxFindingsPerControl+1, maxWorkloadNames)
 	}
@@ -168,7 +181,7 @@ func TestUntilRecheck(t *testing.T) {
 func TestAssetWithoutWorkloadsIsNotCompliantOnNothing(t *testing.T) {
 	noEvidence := controls.Result{Control: isms.ControlEncryptedVolumes, Family: isms.ConditionEncryptedAtRest, Level: isms.LevelRequired,
 		Status: controls.StatusNotEvaluated, Reason: controls.NoWorkloads}
-	got := assetStatus(&isms.InformationAsset{}, nil, controls.Evaluation{Results: []controls.Result{noEvidence}}, nil)
+	got := assetStatus(&isms.InformationAsset{}, assessed(nil, controls.Evaluation{Results: []controls.Result{noEvidence}}), evaluatedAt)
 	compliant := meta.FindStatusCondition(got.Conditions, isms.ConditionCompliant)
 	if compliant.Status != metav1.ConditionUnknown || !strings.Contains(compliant.Message, "no workload") {
 		t.Errorf("Compliant = %+v, want Unknown saying no workload matches", compliant)
@@ -176,7 +189,7 @@ func TestAssetWithoutWorkloadsIsNotCompliantOnNothing(t *testing.T) {
 	if family := meta.FindStatusCondition(got.Conditions, isms.ConditionEncryptedAtRest); family.Status != metav1.ConditionUnknown {
 		t.Errorf("EncryptedAtRest = %+v, want Unknown", family)
 	}
-	if got.Summary.Required != 0 || got.Compliance != "0/0" {
-		t.Errorf("summary %+v, compliance %s: controls with no evidence are neither passing nor failing", got.Summary, got.Compliance)
+	if got.Summary.Required != 0 || got.Compliance != "not evaluated" {
+		t.Errorf("summary %+v, compliance %s: controls with no evidence are neither passing nor failing, and the column says so", got.Summary, got.Compliance)
 	}
 }

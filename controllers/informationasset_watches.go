@@ -28,6 +28,7 @@ import (
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/evidence"
+	"github.com/isms-operator/isms-operator/internal/register"
 )
 
 // Field indexes that map a cluster-scoped object back to the namespaces it affects.
@@ -41,6 +42,9 @@ const (
 	defaultClassKey = "<default>"
 	// indexRiskAsset indexes Risks by the asset they name.
 	indexRiskAsset = "isms.riskAsset"
+	// indexRiskNames indexes InformationAssets by the names of the Risks that record their
+	// controls, so a Risk that takes such a name wakes the asset whatever it says.
+	indexRiskNames = "isms.riskNames"
 )
 
 // SetupWithManager registers the field indexes and the watches: the asset itself, and
@@ -50,9 +54,12 @@ func (r *InformationAssetReconciler) SetupWithManager(ctx context.Context, mgr c
 	if err := registerIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return nil, err
 	}
+	r.status = newStatusWriter(mgr.GetClient())
 	b := ctrl.NewControllerManagedBy(mgr).Named("informationasset").
-		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrentReconciles}).
-		For(&isms.InformationAsset{}, builder.WithPredicates(predicate.GenerationChangedPredicate{}))
+		WithOptions(controllerOptions()).
+		For(&isms.InformationAsset{}, builder.WithPredicates(predicate.Or[client.Object](
+			r.status.statusChanges(func(o client.Object) any { return o.(*isms.InformationAsset).Status }),
+			predicate.GenerationChangedPredicate{})))
 	for _, workload := range evidence.WorkloadObjects() {
 		b = b.Watches(workload, handler.EnqueueRequestsFromMapFunc(r.assetsSelecting), builder.WithPredicates(templateChanged))
 	}
@@ -67,7 +74,7 @@ func (r *InformationAssetReconciler) SetupWithManager(ctx context.Context, mgr c
 		Watches(&storagev1.StorageClass{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfStorageClass)).
 		Watches(&rbacv1.ClusterRole{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfClusterRole)).
 		Watches(&rbacv1.ClusterRoleBinding{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfClusterRoleBinding)).
-		Watches(&isms.Risk{}, handler.EnqueueRequestsFromMapFunc(assetOfRisk), builder.WithPredicates(riskStateOrAssetChanged)).
+		Watches(&isms.Risk{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfRisk), builder.WithPredicates(riskStateOrAssetChanged)).
 		Watches(&isms.ContinuityPlan{}, handler.EnqueueRequestsFromMapFunc(r.assetsInObjectNamespace), builder.WithPredicates(planReadinessChanged))
 	return b.Build(r)
 }
@@ -128,6 +135,13 @@ func registerIndexes(ctx context.Context, indexer client.FieldIndexer) error {
 				return []string{ref.Name}
 			}
 			return nil
+		}},
+		{&isms.InformationAsset{}, indexRiskNames, func(o client.Object) []string {
+			var names []string
+			for _, c := range controls.Catalogue {
+				names = append(names, register.Name(o.GetName(), c.ID))
+			}
+			return names
 		}},
 	} {
 		if err := indexer.IndexField(ctx, index.obj, index.field, index.fn); err != nil {
@@ -219,13 +233,26 @@ func (r *InformationAssetReconciler) assetsSelecting(ctx context.Context, obj cl
 	return requests
 }
 
-// assetOfRisk maps a Risk to the asset it names, whose status counts its open and
-// accepted risks (and, for Detected risks, re-creates one a person deleted).
-func assetOfRisk(_ context.Context, obj client.Object) []reconcile.Request {
+// assetsOfRisk maps a Risk to the asset it names, whose status counts its open and
+// accepted risks (and raises again a Detected risk a person deleted), and to the asset
+// whose control it would record by its name, whose status shows a Risk that took that
+// name without being its record.
+func (r *InformationAssetReconciler) assetsOfRisk(ctx context.Context, obj client.Object) []reconcile.Request {
+	var requests []reconcile.Request
 	if ref := obj.(*isms.Risk).Spec.AssetRef; ref != nil {
-		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: ref.Name}}}
+		requests = append(requests, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: ref.Name}})
 	}
-	return nil
+	var assets isms.InformationAssetList
+	if err := r.List(ctx, &assets, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexRiskNames: obj.GetName()}); err != nil {
+		log.FromContext(ctx).Error(err, "Could not find the asset a Risk's name records", "risk", obj.GetName())
+		return requests
+	}
+	for _, a := range assets.Items {
+		if ref := obj.(*isms.Risk).Spec.AssetRef; ref == nil || ref.Name != a.Name {
+			requests = append(requests, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: a.Namespace, Name: a.Name}})
+		}
+	}
+	return requests
 }
 
 // riskStateOrAssetChanged lets through Risk updates that change what an asset's status

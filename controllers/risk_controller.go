@@ -7,33 +7,40 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/bounds"
 	"github.com/isms-operator/isms-operator/internal/register"
-	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 )
 
-// RiskReconciler keeps every Risk's score, rating, state, history and conditions current:
-// acceptance and its expiry, closure, overdue reviews and actions. Detected risks' drift is
-// reported by the InformationAsset reconciler; both compute status with register.Status.
+// RiskReconciler is the one writer of every Risk's status: the drift the asset reconciler
+// observed (read from the asset's status), score, rating, state, history and conditions,
+// acceptance and its expiry, closure, overdue reviews and actions. It resolves a Detected
+// risk whose asset is gone, level-based, whether or not anything saw the deletion.
 type RiskReconciler struct {
 	client.Client
-	// Matrix scores and rates Risks.
-	Matrix riskmatrix.Matrix
+	// APIReader reads an asset past the cache for the first status of a new Risk, whose
+	// asset the cache may not yet show failing.
+	APIReader client.Reader
+	// Rules are the matrix and risk appetite the register applies.
+	Rules register.Rules
 	// Recorder emits Events on state changes.
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
 	Now Clock
-	// AcceptanceRecorded says admission records who accepts a risk (Config.AcceptanceRecorded).
-	AcceptanceRecorded bool
+
+	status *statusWriter
 }
 
 // Reconcile writes the risk's status when it changed, and requeues at the next time
@@ -43,56 +50,126 @@ func (r *RiskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if err := r.Get(ctx, req.NamespacedName, risk); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if risk.Spec.Source == isms.SourceDetected && meta.FindStatusCondition(risk.Status.Conditions, isms.ConditionControlFailing) == nil {
-		return ctrl.Result{}, nil // just created: the asset reconciler writes its first status
+	if r.status.Behind(risk) {
+		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
 	}
 	now := r.Now.now()
-	status := riskStatus(risk, nil, now, r.Matrix, r.AcceptanceRecorded)
-	if !equality.Semantic.DeepEqual(risk.Status, status) {
-		previous := risk.Status.State
-		risk.Status = status
-		// Update carries the resourceVersion read, so a concurrent change by the asset
-		// reconciler is never overwritten: the conflict retries with the fresh Risk.
-		if err := r.Status().Update(ctx, risk); err != nil {
-			return ctrl.Result{}, fmt.Errorf("writing the status of risk %s/%s: %w", risk.Namespace, risk.Name, err)
-		}
-		asset := &isms.InformationAsset{}
-		if ref := risk.Spec.AssetRef; ref == nil || r.Get(ctx, types.NamespacedName{Namespace: risk.Namespace, Name: ref.Name}, asset) != nil {
-			asset = nil
-		}
-		recordRiskTransition(r.Recorder, previous, risk, asset)
+	asset, detection, err := r.observe(ctx, risk)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	updated := risk.DeepCopy()
+	updated.Status = register.Status(risk, detection, now, r.Rules)
+	written, err := r.status.Write(ctx, risk, updated)
+	switch {
+	case apierrors.IsNotFound(err):
+		return ctrl.Result{}, nil // deleted meanwhile
+	case apierrors.IsConflict(err):
+		log.FromContext(ctx).V(1).Info("Retrying on a newer version of the risk", "reason", err.Error())
+		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
+	case err != nil:
+		r.Recorder.Eventf(risk, nil, corev1.EventTypeWarning, isms.ReasonWriteRefused, "WriteStatus", "%s",
+			bounds.Cut("The operator could not write the risk's status: "+err.Error(), bounds.EventNote))
+		return ctrl.Result{}, fmt.Errorf("writing the status of risk %s/%s: %w", risk.Namespace, risk.Name, err)
+	case written:
+		recordRiskTransition(r.Recorder, risk.Status.State, updated, asset)
 	}
 	result := ctrl.Result{}
-	if next := register.RecheckAt(risk, now); !next.IsZero() {
+	if next := register.RecheckAt(updated, now); !next.IsZero() {
 		result.RequeueAfter = next.Sub(now) + time.Second
 	}
 	return result, nil
 }
 
-// SetupWithManager watches Risks: spec and annotation changes (a person's decisions and
-// the webhook's record of who accepted), and state changes the asset reconciler makes.
+// observe reads what the asset's status says of the control a register record tracks;
+// nil for a Declared risk, a Detected risk that is not a record, or a control whose
+// outcome is not known either way. The asset is returned, when it exists, for Events.
+//
+// A record with no state yet was raised after the asset's status showed the control
+// failing. If the cache does not show that, the asset is read past the cache, so that a
+// status the cache has not caught up with is never taken for a correction.
+func (r *RiskReconciler) observe(ctx context.Context, risk *isms.Risk) (*isms.InformationAsset, *register.Detection, error) {
+	if !register.IsRecord(risk) {
+		return nil, nil, nil
+	}
+	key := types.NamespacedName{Namespace: risk.Namespace, Name: risk.Spec.AssetRef.Name}
+	asset, d, err := r.detect(ctx, r.Client, key, risk.Spec.Control)
+	if err == nil && len(risk.Status.History) == 0 && (d == nil || d.Outcome != isms.OutcomeFail || d.Level != isms.LevelRequired) {
+		asset, d, err = r.detect(ctx, r.APIReader, key, risk.Spec.Control)
+	}
+	return asset, d, err
+}
+
+func (r *RiskReconciler) detect(ctx context.Context, reader client.Reader, key types.NamespacedName, control isms.ControlID) (*isms.InformationAsset, *register.Detection, error) {
+	asset := &isms.InformationAsset{}
+	if err := reader.Get(ctx, key, asset); apierrors.IsNotFound(err) {
+		return nil, &register.Detection{AssetRemoved: true}, nil
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("reading InformationAsset %s: %w", key, err)
+	}
+	return asset, detection(asset, control), nil
+}
+
+// detection is what an asset's status says of one control: nil when it has no outcome
+// for it, or one that decides nothing (a Required control not evaluated yet).
+func detection(asset *isms.InformationAsset, control isms.ControlID) *register.Detection {
+	for _, outcome := range asset.Status.Controls {
+		if outcome.Control != control {
+			continue
+		}
+		if outcome.Status == isms.OutcomeNotEvaluated && outcome.Level == isms.LevelRequired {
+			return nil
+		}
+		d := &register.Detection{Level: outcome.Level, Outcome: outcome.Status}
+		for _, f := range asset.Status.Findings {
+			if f.Control == control && f.Level == isms.LevelRequired {
+				d.Evidence = append(d.Evidence, f)
+			}
+		}
+		return d
+	}
+	return nil
+}
+
+// SetupWithManager watches Risks (a person's decisions, the webhook's record of who
+// accepted, and a status anyone else changed) and InformationAssets, whose status changes
+// are the drift the register records.
 func (r *RiskReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.status = newStatusWriter(mgr.GetClient())
 	return ctrl.NewControllerManagedBy(mgr).Named("risk").
+		WithOptions(controllerOptions()).
 		For(&isms.Risk{}, builder.WithPredicates(predicate.Or[client.Object](
-			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, stateChanged))).
+			r.status.statusChanges(func(o client.Object) any { return o.(*isms.Risk).Status }),
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Watches(&isms.InformationAsset{}, handler.EnqueueRequestsFromMapFunc(r.recordsOf), builder.WithPredicates(outcomesChanged)).
 		Complete(r)
 }
 
-// stateChanged lets through updates that change a Risk's state, or who accepted it: only
-// the operator may write that, so a change by anyone else is put back.
-var stateChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	before, after := e.ObjectOld.(*isms.Risk), e.ObjectNew.(*isms.Risk)
-	return before.Status.State != after.Status.State || !equality.Semantic.DeepEqual(before.Status.AcceptedBy, after.Status.AcceptedBy)
+// recordsOf maps an asset to the register's records of its controls.
+func (r *RiskReconciler) recordsOf(ctx context.Context, obj client.Object) []reconcile.Request {
+	var risks isms.RiskList
+	if err := r.List(ctx, &risks, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexRiskAsset: obj.GetName()}); err != nil {
+		log.FromContext(ctx).Error(err, "Could not list the risks of an asset", "asset", obj.GetName())
+		return nil
+	}
+	var requests []reconcile.Request
+	for i := range risks.Items {
+		if register.IsRecord(&risks.Items[i]) {
+			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&risks.Items[i])})
+		}
+	}
+	return requests
+}
+
+// outcomesChanged lets through the asset updates the register reads: a change of its
+// controls' outcomes or findings.
+var outcomesChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	before, after := e.ObjectOld.(*isms.InformationAsset), e.ObjectNew.(*isms.InformationAsset)
+	return !equalOutcomes(before.Status, after.Status)
 }}
 
-// riskStatus is register.Status, with acceptedBy left empty when admission does not record
-// it: the annotations it comes from are then only a client's word.
-func riskStatus(risk *isms.Risk, d *register.Detection, now time.Time, m riskmatrix.Matrix, acceptanceRecorded bool) isms.RiskStatus {
-	status := register.Status(risk, d, now, m)
-	if !acceptanceRecorded {
-		status.AcceptedBy = nil
-	}
-	return status
+func equalOutcomes(a, b isms.InformationAssetStatus) bool {
+	return equality.Semantic.DeepEqual(a.Controls, b.Controls) && equality.Semantic.DeepEqual(a.Findings, b.Findings)
 }
 
 // recordRiskTransition emits an Event on the Risk and, when it is known, on its asset when
@@ -107,7 +184,7 @@ func recordRiskTransition(recorder events.EventRecorder, previous isms.RiskState
 	if st.State == isms.StateOpen {
 		eventType = corev1.EventTypeWarning
 	}
-	note := fmt.Sprintf("Risk %s is %s (score %d, %s): %s", risk.Name, st.State, st.Score, st.Rating, entry.Message)
+	note := bounds.Cut(fmt.Sprintf("Risk %s is %s (score %d, %s): %s", risk.Name, st.State, st.Score, st.Rating, entry.Message), bounds.EventNote)
 	recorder.Eventf(risk, nil, eventType, entry.Reason, "Transition", "%s", note)
 	if asset != nil {
 		recorder.Eventf(asset, risk, eventType, entry.Reason, "Transition", "%s", note)

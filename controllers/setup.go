@@ -31,7 +31,7 @@ import (
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/evidence"
-	"github.com/isms-operator/isms-operator/internal/riskmatrix"
+	"github.com/isms-operator/isms-operator/internal/register"
 )
 
 // maxConcurrentReconciles lets an asset's or a plan's evaluation wait on the API server
@@ -47,13 +47,17 @@ type Config struct {
 	IstioRootNamespace string
 	// DiscoveryInterval is how often the operator looks for optional CRDs that are absent.
 	DiscoveryInterval time.Duration
-	// Matrix scores and rates Risks (riskmatrix.NPSA unless the trust sets its own bands).
-	Matrix riskmatrix.Matrix
+	// Rules are the matrix (riskmatrix.NPSA unless the trust sets its own bands) and the
+	// risk appetite the register applies.
+	Rules register.Rules
 	// Now is the reconcilers' clock; time.Now when nil.
 	Now func() time.Time
-	// AcceptanceRecorded says the admission webhook records who accepts a risk. Without
-	// it, the annotations it would write are a client's word, so status.acceptedBy stays empty.
-	AcceptanceRecorded bool
+}
+
+// controllerOptions are the options of every controller: several reconciles at once, so
+// that one waiting on the API server (writing status, raising a Risk) holds up no other.
+func controllerOptions() controller.Options {
+	return controller.Options{MaxConcurrentReconciles: maxConcurrentReconciles}
 }
 
 // CacheOptions make the manager's cache lean: managedFields stripped from every object,
@@ -125,12 +129,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 		return err
 	}
 
-	risks := &RiskReconciler{Client: mgr.GetClient(), Matrix: cfg.Matrix, Recorder: recorder, Now: cfg.Now, AcceptanceRecorded: cfg.AcceptanceRecorded}
+	risks := &RiskReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Rules: cfg.Rules, Recorder: recorder, Now: cfg.Now}
 	if err := risks.SetupWithManager(mgr); err != nil {
 		return err
 	}
-	assets := &InformationAssetReconciler{Client: mgr.GetClient(), Matrix: cfg.Matrix, Recorder: recorder, Gatherer: gatherer, Now: cfg.Now,
-		AcceptanceRecorded: cfg.AcceptanceRecorded}
+	assets := &InformationAssetReconciler{Client: mgr.GetClient(), Recorder: recorder, Gatherer: gatherer, Now: cfg.Now}
 	assetController, err := assets.SetupWithManager(ctx, mgr)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/isms-operator/isms-operator/controllers"
 	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/register"
 	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 	"github.com/isms-operator/isms-operator/internal/scheme"
 	"github.com/isms-operator/isms-operator/internal/testenv"
@@ -42,12 +43,14 @@ func moveClock(t *testing.T, offset time.Duration) {
 // TestMain starts the control plane and one manager, built as main.go builds it, whose
 // reconcilers every test in this package exercises in a namespace of its own.
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Run(m, testenv.Options{Webhooks: true,
+	os.Exit(testenv.Run(m, testenv.Options{Webhooks: true, Register: true,
 		UpstreamCRDs: []testenv.UpstreamCRDs{testenv.UpstreamVelero, testenv.UpstreamSnapshots}}, &env, startManager))
 }
 
+// startManager runs the operator as its own ServiceAccount, with the chart's RBAC and
+// under the admission policies, as a cluster runs it.
 func startManager(ctx context.Context, e *testenv.Env) error {
-	mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
+	mgr, err := ctrl.NewManager(e.OperatorConfig(), ctrl.Options{
 		Scheme:                 scheme.New(),
 		Cache:                  controllers.CacheOptions(),
 		Client:                 controllers.ClientOptions(),
@@ -58,11 +61,12 @@ func startManager(ctx context.Context, e *testenv.Env) error {
 	if err != nil {
 		return err
 	}
-	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second, Matrix: riskmatrix.NPSA, Now: now, AcceptanceRecorded: true}
+	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second, Now: now,
+		Rules: register.Rules{Matrix: riskmatrix.NPSA, Appetite: testenv.Appetite}}
 	if err := controllers.Setup(ctx, mgr, cfg); err != nil {
 		return err
 	}
-	if err := (&webhook.RiskAdmission{Appetite: webhook.DefaultAppetite}).SetupWithManager(mgr); err != nil {
+	if err := (&webhook.RiskAdmission{}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	go func() {

@@ -31,8 +31,22 @@ const (
 	// ConditionActionsOverdue (Risk, negative polarity): True when an action is past due and not done.
 	ConditionActionsOverdue = "ActionsOverdue"
 	// ConditionControlFailing (Detected Risk, negative polarity): True while the control the
-	// risk records fails; its transitions open, re-open and resolve the risk.
+	// risk records fails at level Required; its transitions open, re-open and resolve the risk.
 	ConditionControlFailing = "ControlFailing"
+	// ConditionAcceptanceRefused (Risk, negative polarity): True when a Tolerate decision is
+	// not honoured: the risk scores above the risk appetite, or admission recorded no acceptor.
+	// The risk then stays Open.
+	ConditionAcceptanceRefused = "AcceptanceRefused"
+
+	// ConditionStalled (every kind, negative polarity, kstatus): True when the operator cannot
+	// make progress without a person: an invalid selector, a Risk name taken by a record the
+	// operator does not own, a write the API server refused. The message says what to fix.
+	// Absent otherwise.
+	ConditionStalled = "Stalled"
+	// ConditionReconciling (InformationAsset, negative polarity, kstatus): True while the
+	// operator is still recording what it found (a failing Required control whose Risk is not
+	// yet in the register). Absent otherwise.
+	ConditionReconciling = "Reconciling"
 
 	// ConditionBackupsWithinRPO (ContinuityPlan): every covered asset's newest backup is younger than the RPO.
 	ConditionBackupsWithinRPO = "BackupsWithinRPO"
@@ -62,6 +76,15 @@ const (
 	ReasonRecommendedControlsFailing = "RecommendedControlsFailing"
 	// ReasonFailureAccepted: the only failing Required controls are covered by accepted Risks.
 	ReasonFailureAccepted = "FailureAccepted"
+	// ReasonInvalidSelector: the asset's selector cannot select anything; nothing is evaluated.
+	ReasonInvalidSelector = "InvalidSelector"
+	// ReasonRiskNameConflict: the name the operator would record a failing control's Risk
+	// under is taken by a Risk it does not own.
+	ReasonRiskNameConflict = "RiskNameConflict"
+	// ReasonWriteRefused: the API server refused a write of the operator's; the message quotes it.
+	ReasonWriteRefused = "WriteRefused"
+	// ReasonRecordingRisks: a failing Required control's Risk is being raised in the register.
+	ReasonRecordingRisks = "RecordingRisks"
 
 	// ReasonDriftDetected: a Required control failed and a Risk was opened.
 	ReasonDriftDetected = "DriftDetected"
@@ -69,8 +92,24 @@ const (
 	ReasonDriftRecurred = "DriftRecurred"
 	// ReasonDriftCorrected: the control behind a Risk passes again.
 	ReasonDriftCorrected = "DriftCorrected"
-	// ReasonAssetRemoved: the asset behind a Risk was deleted.
+	// ReasonAssetRemoved: the asset behind a Risk no longer exists.
 	ReasonAssetRemoved = "AssetRemoved"
+	// ReasonControlNoLongerRequired: the control behind a Risk stopped being Required for
+	// the asset (it may still fail, as a Recommended control or not evaluated at all).
+	ReasonControlNoLongerRequired = "ControlNoLongerRequired"
+	// ReasonControlRequiredAgain: a control that stopped being Required while it failed is
+	// Required again and still fails: the same drift, not a recurrence.
+	ReasonControlRequiredAgain = "ControlRequiredAgain"
+	// ReasonFlapping: several drift transitions folded into one history entry (its count and
+	// time span say how many and when), so that flapping cannot push older entries out.
+	ReasonFlapping = "Flapping"
+	// ReasonAboveAppetite: a Tolerate decision on a risk that scores above the risk appetite.
+	ReasonAboveAppetite = "AboveAppetite"
+	// ReasonAcceptorNotRecorded: a Tolerate decision with no acceptor recorded by admission.
+	ReasonAcceptorNotRecorded = "AcceptorNotRecorded"
+	// ReasonNotRegisterRecord: a Detected risk that is not at the name the operator records its
+	// asset and control under; the operator records no drift on it.
+	ReasonNotRegisterRecord = "NotRegisterRecord"
 	// ReasonDeclared: a person wrote the Risk.
 	ReasonDeclared = "Declared"
 	// ReasonRiskAccepted: a Tolerate decision with an unexpired acceptance is in force.

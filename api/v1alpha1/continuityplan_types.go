@@ -308,6 +308,8 @@ type ExerciseEvidence struct {
 
 	// achievedRTO is how long recovery took, where known.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
 	AchievedRTO *metav1.Duration `json:"achievedRTO,omitempty"`
 }
 

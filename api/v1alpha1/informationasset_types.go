@@ -92,6 +92,9 @@ type InformationAssetSpec struct {
 	// hold the asset. It must not be empty: an asset that holds every pod is a mistake.
 	// +required
 	// +kubebuilder:validation:XValidation:rule="(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)",message="selector must not be empty: name the labels of the workloads that hold the asset"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(e, e.operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'])",message="matchExpressions[].operator must be In, NotIn, Exists or DoesNotExist",fieldPath=.matchExpressions
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(e, !(e.operator in ['In', 'NotIn']) || (has(e.values) && size(e.values) > 0))",message="matchExpressions[].values must not be empty with the operators In and NotIn",fieldPath=.matchExpressions
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(e, !(e.operator in ['Exists', 'DoesNotExist']) || !has(e.values) || size(e.values) == 0)",message="matchExpressions[].values must be empty with the operators Exists and DoesNotExist",fieldPath=.matchExpressions
 	Selector metav1.LabelSelector `json:"selector"`
 
 	// continuityPlanRef names the ContinuityPlan, in this namespace, that covers the asset.
@@ -328,6 +331,7 @@ type WorkloadSummary struct {
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=320
 	Names []string `json:"names,omitempty"`
 }
 
@@ -387,6 +391,7 @@ type RiskSummary struct {
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=253
 	Names []string `json:"names,omitempty"`
 }
 

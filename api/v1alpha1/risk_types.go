@@ -59,6 +59,8 @@ const (
 // RiskSpec is one entry of the risk register (CoP §42-44).
 // +kubebuilder:validation:XValidation:rule="self.source != 'Detected' || has(self.assetRef)",message="assetRef is required when source is Detected",fieldPath=.assetRef,reason=FieldValueRequired
 // +kubebuilder:validation:XValidation:rule="self.source != 'Detected' || has(self.control)",message="control is required when source is Detected",fieldPath=.control,reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="oldSelf.source != 'Detected' || (has(self.assetRef) && has(oldSelf.assetRef) && self.assetRef.name == oldSelf.assetRef.name)",message="assetRef of a Detected risk is immutable: it is the operator's record of that asset; declare a new risk (source: Declared) for another asset",fieldPath=.assetRef
+// +kubebuilder:validation:XValidation:rule="oldSelf.source != 'Detected' || (has(self.control) && has(oldSelf.control) && self.control == oldSelf.control)",message="control of a Detected risk is immutable: it is the operator's record of that control; declare a new risk (source: Declared) for another control",fieldPath=.control
 type RiskSpec struct {
 	// title is a one-line summary for the register.
 	// +required
@@ -267,18 +269,20 @@ type RiskStatus struct {
 	// +optional
 	AcceptedBy *AcceptedBy `json:"acceptedBy,omitempty"`
 
-	// history records every transition, newest last; the newest 50 are kept.
+	// history records every transition, newest last, in at most 50 entries: the first
+	// detection, acceptances and closures are always kept, and when the history is full the
+	// oldest run of drift transitions is folded into one Flapping entry with a count.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=50
 	History []HistoryEntry `json:"history,omitempty"`
 
-	// conditions: Ready, ReviewOverdue, AcceptanceExpired, ActionsOverdue, and for Detected
-	// risks ControlFailing.
+	// conditions: Ready, ReviewOverdue, AcceptanceExpired, AcceptanceRefused, ActionsOverdue,
+	// for Detected risks ControlFailing, and Stalled when the operator cannot keep the risk.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
-	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:MaxItems=12
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
@@ -313,6 +317,16 @@ type HistoryEntry struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message,omitempty"`
+
+	// count is how many transitions the entry stands for when several were folded into it
+	// (reason Flapping); absent for a single transition.
+	// +optional
+	// +kubebuilder:validation:Minimum=2
+	Count int32 `json:"count,omitempty"`
+
+	// until is when the last transition folded into the entry happened; at is the first.
+	// +optional
+	Until *metav1.Time `json:"until,omitempty"`
 }
 
 // Risk is one entry of the risk register, raised by the operator when a Required control

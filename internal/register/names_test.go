@@ -114,3 +114,65 @@ func TestNamePerControl(t *testing.T) {
 		}
 	}
 }
+
+func TestLabelValue(t *testing.T) {
+	long := strings.Repeat("community-mental-health-", 3)[:60]
+	cases := []struct {
+		name  string
+		value string
+		want  string // "" when only the properties below are checked
+		keeps string // the start of the name a shortened value keeps
+	}{
+		{name: "a short name is its own label value", value: "patient-records", want: "patient-records"},
+		{name: "a name of 63 bytes is kept", value: strings.Repeat("x", 63), want: strings.Repeat("x", 63)},
+		{name: "a name of 64 bytes is shortened", value: strings.Repeat("x", 64), keeps: strings.Repeat("x", 40)},
+		{name: "a long name keeps its start", value: long + "-north-east", keeps: long[:40]},
+		{name: "a cut at a dash leaves no dash before the hash", value: strings.Repeat("b", 51) + "-" + strings.Repeat("c", 40),
+			keeps: strings.Repeat("b", 51)},
+		{name: "a cut at a dot leaves no dot before the hash", value: strings.Repeat("b", 51) + "." + strings.Repeat("c", 40),
+			keeps: strings.Repeat("b", 51)},
+		{name: "a DNS subdomain of 253 characters", value: strings.Repeat("records.", 31) + "epr1a", keeps: "records.records."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := LabelValue(tc.value)
+			if tc.want != "" {
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("LabelValue(%q) (-want +got):\n%s", tc.value, diff)
+				}
+			}
+			if errs := validation.IsValidLabelValue(got); len(errs) > 0 {
+				t.Errorf("LabelValue(%q) = %q, not a valid label value: %v", tc.value, got, errs)
+			}
+			if tc.keeps != "" {
+				if got == tc.value {
+					t.Errorf("LabelValue(%q) kept the whole %d-byte name, want it shortened", tc.value, len(tc.value))
+				}
+				if !strings.HasPrefix(got, tc.keeps) {
+					t.Errorf("LabelValue(%q) = %q, want it to keep the start %q", tc.value, got, tc.keeps)
+				}
+				if strings.Contains(got, "--") || strings.Contains(got, ".-") {
+					t.Errorf("LabelValue(%q) = %q has an empty segment at the seam", tc.value, got)
+				}
+			}
+			if again := LabelValue(tc.value); again != got {
+				t.Errorf("LabelValue is not deterministic: %q then %q", got, again)
+			}
+		})
+	}
+}
+
+// TestLabelValueDistinct: long names that share their start get distinct label values.
+func TestLabelValueDistinct(t *testing.T) {
+	shared := strings.Repeat("community-mental-health-", 3)[:60]
+	pairs := [][2]string{
+		{shared + "-north-east", shared + "-south-west"},
+		{shared + "-records-1", shared + "-records-2"},
+		{shared + "-records", shared + "-records-"},
+	}
+	for _, p := range pairs {
+		if a, b := LabelValue(p[0]), LabelValue(p[1]); a == b {
+			t.Errorf("LabelValue(%q) and LabelValue(%q) are both %q", p[0], p[1], a)
+		}
+	}
+}

@@ -51,7 +51,22 @@ type Options struct {
 	Webhooks bool
 	// UpstreamCRDs installs other projects' CRDs as well: UpstreamVelero and UpstreamSnapshots.
 	UpstreamCRDs []UpstreamCRDs
+	// Register installs what the API server enforces of the risk register, as the Helm
+	// chart does: the operator's ServiceAccount (OperatorUser) with the ClusterRole the
+	// RBAC markers generate, and the ValidatingAdmissionPolicies of config/admission bound
+	// to it, with the default risk appetite. Run the operator with OperatorConfig.
+	Register bool
 }
+
+// The identity the operator runs as under Options.Register, as the Helm chart installs it.
+const (
+	OperatorNamespace      = "isms-system"
+	OperatorServiceAccount = "isms-operator"
+	// OperatorUser is the operator's username as the API server authenticates it.
+	OperatorUser = "system:serviceaccount:" + OperatorNamespace + ":" + OperatorServiceAccount
+	// Appetite is the risk appetite the policies are bound with.
+	Appetite = 12
+)
 
 // UpstreamCRDs are CRD manifests of another project, found through an environment
 // variable that `make test` sets from that project's Go module.
@@ -162,7 +177,35 @@ func Start(opts Options) (*Env, error) {
 		return nil, err
 	}
 	e.kubectlPath, e.kubectlArgs = kubectl.Path, kubectl.Opts
+	if opts.Register {
+		if err := e.installRegister(context.Background()); err != nil {
+			_ = env.Stop()
+			return nil, fmt.Errorf("installing the register's RBAC and admission policies: %w", err)
+		}
+	}
 	return e, nil
+}
+
+// As returns a client that acts as user, in groups (plus system:authenticated), so a test
+// can show what the API server lets that user do.
+func (e *Env) As(user string, groups ...string) (client.Client, error) {
+	cfg := rest.CopyConfig(e.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: append(groups, "system:authenticated")}
+	return client.New(cfg, client.Options{Scheme: e.Client.Scheme()})
+}
+
+// OperatorClient acts as the operator's ServiceAccount (Options.Register): in tests, for
+// writes that got past the register's rules (made before the policies were installed).
+func (e *Env) OperatorClient() (client.Client, error) {
+	return client.New(e.OperatorConfig(), client.Options{Scheme: e.Client.Scheme()})
+}
+
+// OperatorConfig reaches the API server as the operator's ServiceAccount (Options.Register).
+func (e *Env) OperatorConfig() *rest.Config {
+	cfg := rest.CopyConfig(e.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: OperatorUser,
+		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + OperatorNamespace, "system:authenticated"}}
+	return cfg
 }
 
 // WriteKubeconfig writes a kubeconfig for a cluster administrator to path, for tools such

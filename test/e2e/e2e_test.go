@@ -17,6 +17,7 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/clientcmd"
@@ -125,7 +126,9 @@ func TestChartLintsAndRendersWithDefaultsAndEveryOption(t *testing.T) {
 	rendered := helm(t, "template", release, chartPath, "-n", namespace, "--kube-version", kubeVersion)
 	objects := manifests(t, rendered)
 	for _, want := range []string{"Deployment/isms-operator", "ClusterRole/isms-operator", "Role/isms-operator-leader-election",
-		"Secret/isms-operator-webhook-tls", "ValidatingWebhookConfiguration/isms-operator", "MutatingWebhookConfiguration/isms-operator",
+		"Secret/isms-operator-webhook-tls", "MutatingWebhookConfiguration/isms-operator", "ConfigMap/isms-operator-risk-appetite",
+		"ValidatingAdmissionPolicy/isms-status-writer", "ValidatingAdmissionPolicyBinding/isms-status-writer",
+		"ValidatingAdmissionPolicy/isms-detected-risks", "ValidatingAdmissionPolicy/isms-risk-acceptor", "ValidatingAdmissionPolicy/isms-risk-appetite",
 		"Service/isms-operator-metrics", "NetworkPolicy/isms-operator", "CustomResourceDefinition/risks.isms.nhs.uk"} {
 		if objects[want] == nil {
 			t.Errorf("the default rendering lacks %s", want)
@@ -146,6 +149,27 @@ func TestChartLintsAndRendersWithDefaultsAndEveryOption(t *testing.T) {
 	}
 	if everything["Secret/isms-operator-webhook-tls"] != nil {
 		t.Error("with cert-manager the chart still generates its own certificate Secret")
+	}
+	// The kustomize install renders, and the API server accepts it too (its objects moved to
+	// a namespace that exists, since a dry run creates none).
+	kustomized, err := env.Kubectl(nil, "kustomize", filepath.Join(testenv.RepoRoot(), "config", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := env.Kubectl(strings.NewReader(strings.ReplaceAll(kustomized, "namespace: isms-system", "namespace: default")),
+		"apply", "--dry-run=server", "-f", "-"); err != nil {
+		t.Errorf("the API server refuses config/default: %v\n%s", err, out)
+	}
+	for key, obj := range manifests(t, kustomized) {
+		if binding, ok := strings.CutPrefix(key, "ValidatingAdmissionPolicyBinding/"); ok {
+			spec := obj["spec"].(map[string]any)
+			if manifests(t, kustomized)["ValidatingAdmissionPolicy/"+fmt.Sprint(spec["policyName"])] == nil {
+				t.Errorf("config/default's binding %s names policy %v, which it does not hold", binding, spec["policyName"])
+			}
+			if ref, ok := spec["paramRef"].(map[string]any); ok && ref["namespace"] != "isms-system" {
+				t.Errorf("config/default's binding %s takes its parameter from namespace %v, want isms-system", binding, ref["namespace"])
+			}
+		}
 	}
 }
 
@@ -193,6 +217,19 @@ func TestChartMatchesTheMarkers(t *testing.T) {
 		if inChart == nil || fmt.Sprint(inChart["spec"]) != fmt.Sprint(crd["spec"]) {
 			t.Errorf("the chart's CRD %s differs from %s", name, path)
 		}
+	}
+	data, err = os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "admission", "policies.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies := manifests(t, string(data))
+	for key, policy := range policies {
+		if inChart := objects[key]; inChart == nil || fmt.Sprint(inChart["spec"]) != fmt.Sprint(policy["spec"]) {
+			t.Errorf("the chart's %s differs from config/admission/policies.yaml", key)
+		}
+	}
+	if len(policies) != 4 {
+		t.Errorf("config/admission/policies.yaml holds %d policies, want 4", len(policies))
 	}
 }
 
@@ -266,6 +303,7 @@ func TestHelmInstallAndRunWithTheChartsPermissions(t *testing.T) {
 	}
 
 	assertLeastPrivilege(t)
+	assertRegisterRules(t)
 	assertReportOfTwoClusters(t)
 
 	helm(t, "uninstall", release, "-n", namespace)
@@ -276,6 +314,24 @@ func TestHelmInstallAndRunWithTheChartsPermissions(t *testing.T) {
 	var risks isms.RiskList
 	if err := env.Client.List(ctx, &risks); err != nil || len(risks.Items) == 0 {
 		t.Errorf("after uninstalling, the register holds %d risks (%v); want them kept", len(risks.Items), err)
+	}
+}
+
+// assertRegisterRules checks that the chart's admission policies hold in the installed
+// cluster: even a cluster administrator cannot write the register's status, which the
+// operator, as the chart's ServiceAccount, has been writing all along.
+func assertRegisterRules(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	risks := &isms.RiskList{}
+	if err := env.Client.List(ctx, risks); err != nil || len(risks.Items) == 0 {
+		t.Fatalf("no risks to try (%v)", err)
+	}
+	risk := risks.Items[0]
+	risk.Status.State = isms.StateClosed
+	err := env.Client.Status().Update(ctx, &risk)
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "isms-status-writer") {
+		t.Errorf("an administrator's write of a Risk's status: got %v, want it refused by the chart's isms-status-writer policy", err)
 	}
 }
 

@@ -4,6 +4,7 @@
 package integration
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -23,6 +24,7 @@ import (
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/controllers"
 	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/register"
 	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 	"github.com/isms-operator/isms-operator/internal/scheme"
 	"github.com/isms-operator/isms-operator/internal/testenv"
@@ -31,15 +33,27 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Run(m, testenv.Options{}, &env))
+	os.Exit(testenv.Run(m, testenv.Options{Register: true}, &env))
 }
 
-// startManager runs a manager built as main.go builds it, without leader election, until
-// the returned function stops it.
-func startManager(t *testing.T) (stop func()) {
+// managerOptions vary a test's manager from the one main.go builds.
+type managerOptions struct {
+	// appetite is the operator's risk appetite; testenv.Appetite (the policies') when 0.
+	appetite int32
+	// newClient builds the manager's client; controller-runtime's when nil.
+	newClient client.NewClientFunc
+}
+
+// startManager runs a manager built as main.go builds it, as the operator's ServiceAccount
+// and without leader election, until the returned function stops it.
+func startManager(t *testing.T, opts ...managerOptions) (stop func()) {
 	t.Helper()
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme: scheme.New(), Cache: controllers.CacheOptions(), Client: controllers.ClientOptions(),
+	var o managerOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	mgr, err := ctrl.NewManager(env.OperatorConfig(), ctrl.Options{
+		Scheme: scheme.New(), Cache: controllers.CacheOptions(), Client: controllers.ClientOptions(), NewClient: o.newClient,
 		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
 		// Controller names must be unique within a process; these managers share one.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
@@ -48,7 +62,8 @@ func startManager(t *testing.T) (stop func()) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second, Matrix: riskmatrix.NPSA}
+	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second,
+		Rules: register.Rules{Matrix: riskmatrix.NPSA, Appetite: cmp.Or(o.appetite, testenv.Appetite)}}
 	if err := controllers.Setup(ctx, mgr, cfg); err != nil {
 		t.Fatal(err)
 	}
