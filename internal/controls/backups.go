@@ -30,12 +30,21 @@ type Backups struct {
 type VeleroBackupSpec struct {
 	// IncludedNamespaces and ExcludedNamespaces may hold glob patterns, as Velero allows.
 	IncludedNamespaces, ExcludedNamespaces []string
-	// IncludedResources and ExcludedResources limit the kinds backed up.
+	// IncludedResources and ExcludedResources limit the kinds backed up (the older filters).
 	IncludedResources, ExcludedResources []string
-	LabelSelector                        *metav1.LabelSelector
-	OrLabelSelectors                     []*metav1.LabelSelector
-	SnapshotVolumes                      *bool
-	DefaultVolumesToFsBackup             *bool
+	// IncludedNamespaceScopedResources and ExcludedNamespaceScopedResources limit the
+	// namespaced kinds backed up (the newer filters; Velero refuses a Backup mixing both).
+	IncludedNamespaceScopedResources, ExcludedNamespaceScopedResources []string
+	// IncludeClusterResources says whether cluster-scoped objects (PersistentVolumes among
+	// them) are taken; nil lets Velero decide (it takes the volumes of claims it takes).
+	IncludeClusterResources  *bool
+	LabelSelector            *metav1.LabelSelector
+	OrLabelSelectors         []*metav1.LabelSelector
+	SnapshotVolumes          *bool
+	DefaultVolumesToFsBackup *bool
+	// ResourcePolicy names the ConfigMap of a Velero resource policy, which the operator
+	// does not read (it never reads ConfigMaps): the Backup is judged on the rest.
+	ResourcePolicy string
 	// StorageLocation names the BackupStorageLocation; empty for the default one.
 	StorageLocation string
 }

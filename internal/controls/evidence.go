@@ -7,6 +7,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/types"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 )
@@ -31,6 +33,8 @@ type Evidence struct {
 	Services        []corev1.Service
 	Ingresses       []networkingv1.Ingress
 	NetworkPolicies []networkingv1.NetworkPolicy
+	// Gateway is what the Gateway API shows of the routes that reach the asset's Services.
+	Gateway GatewayAPI
 	// ServiceAccounts of the asset's namespace, by name.
 	ServiceAccounts map[string]*corev1.ServiceAccount
 	// RBAC holds the bindings that grant rights in the asset's namespace and their roles.
@@ -50,7 +54,7 @@ type Evidence struct {
 }
 
 // Workload is a pod template that holds the asset: a Deployment, StatefulSet, DaemonSet,
-// Job, CronJob, or a Pod that no controller owns.
+// ReplicaSet, Job or CronJob, or a Pod, judged unless an owner that is judged stands for it.
 type Workload struct {
 	// Kind and Name identify the workload in the asset's namespace.
 	Kind, Name string
@@ -73,6 +77,9 @@ type Claim struct {
 	Spec *corev1.PersistentVolumeClaimSpec
 	// Volume is the PersistentVolume a claim is bound to; nil when unbound.
 	Volume *corev1.PersistentVolume
+	// Labels are the claim's labels (for a template, the template's); Velero's
+	// velero.io/exclude-from-backup is read from them and from the volume's.
+	Labels map[string]string
 }
 
 // RBAC is the part of the cluster's RBAC that grants rights in the asset's namespace.
@@ -81,10 +88,38 @@ type RBAC struct {
 	RoleBindings []rbacv1.RoleBinding
 	// ClusterRoleBindings of the cluster.
 	ClusterRoleBindings []rbacv1.ClusterRoleBinding
+	// ServiceAccountBindings are the RoleBindings of any namespace that name one of the
+	// asset's ServiceAccounts as a subject (ACC-04: a token with an RBAC use anywhere).
+	ServiceAccountBindings []rbacv1.RoleBinding
 	// Roles of the asset's namespace, by name.
 	Roles map[string]*rbacv1.Role
 	// ClusterRoles by name, with aggregated rules as stored.
 	ClusterRoles map[string]*rbacv1.ClusterRole
+}
+
+// GatewayAPI is what the Gateway API (gateway.networking.k8s.io/v1) shows of the routes
+// whose backendRefs name a Service of the asset's namespace, from any namespace.
+type GatewayAPI struct {
+	// Installed is true when Gateways and HTTPRoutes (v1) are served; without them there
+	// is nothing to evaluate.
+	Installed bool
+	// GRPCRoutesServed, TLSRoutesServed and ReferenceGrantsServed say whether those kinds
+	// (v1) are served as well.
+	GRPCRoutesServed, TLSRoutesServed, ReferenceGrantsServed bool
+	// HTTPRoutes, GRPCRoutes and TLSRoutes are the routes, of any namespace, whose
+	// backendRefs name a Service in the asset's namespace.
+	HTTPRoutes []gatewayv1.HTTPRoute
+	GRPCRoutes []gatewayv1.GRPCRoute
+	TLSRoutes  []gatewayv1.TLSRoute
+	// Gateways are the Gateways those routes name as parents, by namespace/name; a parent
+	// that does not exist is absent.
+	Gateways map[types.NamespacedName]*gatewayv1.Gateway
+	// ReferenceGrants are those of the asset's namespace: they allow routes of other
+	// namespaces to reference its Services.
+	ReferenceGrants []gatewayv1.ReferenceGrant
+	// Namespaces are the namespaces of the routes, by name, for the listeners'
+	// allowedRoutes namespace selectors; one that is not known is absent.
+	Namespaces map[string]*corev1.Namespace
 }
 
 // Mesh is what the cluster shows of a service mesh.

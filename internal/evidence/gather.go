@@ -237,7 +237,7 @@ func (g *Gatherer) claims(ctx context.Context, ns string, workloads []controls.W
 				byName[claim.Name] = claim
 			case v.Ephemeral != nil && v.Ephemeral.VolumeClaimTemplate != nil:
 				name := fmt.Sprintf("%s ephemeral volume %s", w.Ref(), v.Name)
-				byName[name] = controls.Claim{Name: name, Spec: &v.Ephemeral.VolumeClaimTemplate.Spec}
+				byName[name] = controls.Claim{Name: name, Spec: &v.Ephemeral.VolumeClaimTemplate.Spec, Labels: v.Ephemeral.VolumeClaimTemplate.Labels}
 			}
 		}
 		if len(w.VolumeClaimTemplates) > 0 && pvcs == nil {
@@ -248,7 +248,7 @@ func (g *Gatherer) claims(ctx context.Context, ns string, workloads []controls.W
 		}
 		for _, vct := range w.VolumeClaimTemplates {
 			name := fmt.Sprintf("%s volumeClaimTemplate %s", w.Ref(), vct.Name)
-			byName[name] = controls.Claim{Name: name, Spec: &vct.Spec}
+			byName[name] = controls.Claim{Name: name, Spec: &vct.Spec, Labels: vct.Labels}
 			for i := range pvcs.Items {
 				if madeFrom(pvcs.Items[i].Name, vct.Name, w.Name) {
 					claim, err := g.boundClaim(ctx, &pvcs.Items[i])
@@ -286,7 +286,7 @@ func (g *Gatherer) claim(ctx context.Context, ns, name string) (controls.Claim, 
 }
 
 func (g *Gatherer) boundClaim(ctx context.Context, pvc *corev1.PersistentVolumeClaim) (controls.Claim, error) {
-	claim := controls.Claim{Name: "PersistentVolumeClaim/" + pvc.Name, Spec: &pvc.Spec}
+	claim := controls.Claim{Name: "PersistentVolumeClaim/" + pvc.Name, Spec: &pvc.Spec, Labels: pvc.Labels}
 	if pvc.Spec.VolumeName == "" {
 		return claim, nil
 	}
