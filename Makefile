@@ -7,7 +7,8 @@ ETCD_VERSION ?= v3.7.3
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 HELM_VERSION ?= v3.22.0
 # Upstream CRDs that integration tests install, from their projects' own Go modules (the
-# CSI snapshotter's is the version go.mod already requires, for its Go types).
+# CSI snapshotter's and the Gateway API's are the versions go.mod already requires, for
+# their Go types).
 ISTIO_API_VERSION ?= v1.31.4
 VELERO_VERSION ?= v1.18.3
 
@@ -53,7 +54,8 @@ verify: $(CONTROLLER_GEN) ## Regenerate, tidy, format and vet; fail if that chan
 UPSTREAM_CRDS = \
 	ISTIO_CRDS="$$(hack/module-dir.sh istio.io/api@$(ISTIO_API_VERSION))/kubernetes/customresourcedefinitions.gen.yaml" \
 	VELERO_CRDS="$$(hack/module-dir.sh github.com/vmware-tanzu/velero@$(VELERO_VERSION))/config/crd/v1/bases" \
-	SNAPSHOT_CRDS="$$(go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8)/config/crd"
+	SNAPSHOT_CRDS="$$(go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8)/config/crd" \
+	GATEWAY_CRDS="$$(go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd/standard"
 
 .PHONY: demo
 demo: envtest build ## Run the operator on a local control plane with a demo estate; Ctrl-C stops it.

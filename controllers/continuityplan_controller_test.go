@@ -141,10 +141,10 @@ func TestContinuityPlanFollowsBackupsDependenciesAndTime(t *testing.T) {
 	// and the operator, which requeues for that moment, sees it happen.
 	moveClock(t, time.Until(backupAt.Add(time.Hour))-3*time.Second)
 	update(t, plan, func(p *isms.ContinuityPlan) { p.Spec.Description = "Recovery of the outpatient EPR" })
-	waitForPlan(t, plan, isms.ConditionBackupsWithinRPO, metav1.ConditionFalse, "older than the RPO 1h0m0s")
+	waitForPlan(t, plan, isms.ConditionBackupsWithinRPO, metav1.ConditionFalse, "older than the RPO 1h")
 	waitForPlan(t, plan, isms.ConditionReady, metav1.ConditionFalse, "BackupsWithinRPO")
 	asset := waitFor(t, e, isms.ConditionBackedUp, metav1.ConditionFalse)
-	if f, found := finding(asset, isms.ControlBackupRecent); !found || !strings.Contains(f.Message, "the RPO 1h0m0s of ContinuityPlan epr-continuity") {
+	if f, found := finding(asset, isms.ControlBackupRecent); !found || !strings.Contains(f.Message, "the RPO 1h of ContinuityPlan epr-continuity") {
 		t.Errorf("BAK-01 finding %+v, want it to name the plan's RPO", f)
 	}
 	backupRisk := waitForRiskNamed(t, e.ns, "patient-records-bak-01", isms.StateOpen)

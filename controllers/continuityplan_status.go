@@ -95,7 +95,7 @@ func backupsCondition(in planInputs, st *isms.ContinuityPlanStatus, consider fun
 		}
 		limit, limitSource := controls.MaxBackupAge(a.evidence)
 		if o := in.plan.Spec.Objectives; o != nil && o.RPO != nil {
-			limit, limitSource = o.RPO.Duration, "the RPO "+o.RPO.Duration.String()
+			limit, limitSource = o.RPO.Duration, "the RPO "+controls.FormatDuration(o.RPO.Duration)
 		}
 		newest, found, notes := controls.NewestBackup(a.evidence)
 		entry.State = isms.AssetNoBackup
@@ -247,13 +247,13 @@ func objectivesCondition(in planInputs) metav1.Condition {
 		c.Status, c.Reason, c.Message = metav1.ConditionUnknown, isms.ReasonNotEvaluated, "No passed exercise has measured a recovery time yet."
 	case measured.achieved > o.RTO.Duration:
 		c.Status, c.Reason = metav1.ConditionFalse, isms.ReasonObjectiveMissed
-		c.Message = fmt.Sprintf("The last measured recovery (%s) took %s, beyond the RTO %s.", measured.evidence.Source, measured.achieved, o.RTO.Duration)
+		c.Message = fmt.Sprintf("The last measured recovery (%s) took %s, beyond the RTO %s.", measured.evidence.Source, controls.FormatDuration(measured.achieved), controls.FormatDuration(o.RTO.Duration))
 	case o.RPO != nil && measured.achievedRPO > o.RPO.Duration:
 		c.Status, c.Reason = metav1.ConditionFalse, isms.ReasonObjectiveMissed
-		c.Message = fmt.Sprintf("The last measured recovery (%s) lost %s of data, beyond the RPO %s.", measured.evidence.Source, measured.achievedRPO, o.RPO.Duration)
+		c.Message = fmt.Sprintf("The last measured recovery (%s) lost %s of data, beyond the RPO %s.", measured.evidence.Source, controls.FormatDuration(measured.achievedRPO), controls.FormatDuration(o.RPO.Duration))
 	default:
 		c.Status, c.Reason = metav1.ConditionTrue, isms.ReasonObjectivesMet
-		c.Message = fmt.Sprintf("The last measured recovery (%s) took %s, within the RTO %s.", measured.evidence.Source, measured.achieved, o.RTO.Duration)
+		c.Message = fmt.Sprintf("The last measured recovery (%s) took %s, within the RTO %s.", measured.evidence.Source, controls.FormatDuration(measured.achieved), controls.FormatDuration(o.RTO.Duration))
 	}
 	return c
 }

@@ -50,12 +50,13 @@ const legacyFinalizer = "isms.nhs.uk/risk-register"
 // finalizer of earlier versions from assets.
 //
 // +kubebuilder:rbac:groups="",resources=namespaces;pods;persistentvolumeclaims;persistentvolumes;services;serviceaccounts,verbs=get;list;watch
-// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets;replicasets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=batch,resources=jobs;cronjobs,verbs=get;list;watch
 // +kubebuilder:rbac:groups=storage.k8s.io,resources=storageclasses,verbs=get;list;watch
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses;networkpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings;clusterroles;clusterrolebindings,verbs=get;list;watch
 // +kubebuilder:rbac:groups=security.istio.io,resources=peerauthentications,verbs=get;list;watch
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways;httproutes;grpcroutes;tlsroutes;referencegrants,verbs=get;list;watch
 // +kubebuilder:rbac:groups=isms.nhs.uk,resources=informationassets,verbs=patch
 // +kubebuilder:rbac:groups=isms.nhs.uk,resources=risks,verbs=create
 

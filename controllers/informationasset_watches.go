@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"slices"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -65,10 +66,11 @@ func (r *InformationAssetReconciler) SetupWithManager(ctx context.Context, mgr c
 	}
 	for _, namespaced := range []client.Object{
 		&corev1.PersistentVolumeClaim{}, &corev1.Service{}, &corev1.ServiceAccount{},
-		&networkingv1.Ingress{}, &networkingv1.NetworkPolicy{}, &rbacv1.Role{}, &rbacv1.RoleBinding{},
+		&networkingv1.Ingress{}, &networkingv1.NetworkPolicy{}, &rbacv1.Role{},
 	} {
 		b = b.Watches(namespaced, handler.EnqueueRequestsFromMapFunc(r.assetsInObjectNamespace))
 	}
+	b = b.Watches(&rbacv1.RoleBinding{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfRoleBinding))
 	b = b.Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.assetsInNamespaceObject)).
 		Watches(&corev1.PersistentVolume{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfVolume)).
 		Watches(&storagev1.StorageClass{}, handler.EnqueueRequestsFromMapFunc(r.assetsOfStorageClass)).
@@ -153,6 +155,11 @@ func registerIndexes(ctx context.Context, indexer client.FieldIndexer) error {
 			return err
 		}
 	}
+	for _, index := range evidence.Indexes {
+		if err := indexer.IndexField(ctx, index.Object, index.Field, index.Extract); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -203,6 +210,17 @@ func (r *InformationAssetReconciler) assetsInNamespaces(ctx context.Context, nam
 // NetworkPolicy, ServiceAccount, Role or RoleBinding) to the assets of its namespace.
 func (r *InformationAssetReconciler) assetsInObjectNamespace(ctx context.Context, obj client.Object) []reconcile.Request {
 	return r.assetsIn(ctx, obj.GetNamespace())
+}
+
+// assetsOfRoleBinding maps a RoleBinding to the assets of its namespace (ACC-03) and of
+// the namespaces of the ServiceAccounts it names, whose tokens it gives a use (ACC-04).
+func (r *InformationAssetReconciler) assetsOfRoleBinding(ctx context.Context, obj client.Object) []reconcile.Request {
+	namespaces := []string{obj.GetNamespace()}
+	for _, key := range evidence.ServiceAccountSubjects(obj) {
+		ns, _, _ := strings.Cut(key, "/")
+		namespaces = append(namespaces, ns)
+	}
+	return r.assetsInNamespaces(ctx, namespaces)
 }
 
 // assetsInNamespaceObject maps a Namespace to its assets (its labels and annotations

@@ -8,13 +8,14 @@ import (
 	"strings"
 	"time"
 
-	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -27,11 +28,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/evidence"
 	"github.com/isms-operator/isms-operator/internal/register"
+	"github.com/isms-operator/isms-operator/internal/scheme"
 )
 
 // maxConcurrentReconciles lets an asset's or a plan's evaluation wait on the API server
@@ -69,6 +72,7 @@ func CacheOptions() cache.Options {
 		ReaderFailOnMissingInformer: true,
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Pod{}:                {Transform: stripPod},
+			&appsv1.ReplicaSet{}:         {Transform: stripReplicaSet},
 			&discoveryv1.EndpointSlice{}: {Transform: stripEndpointSlice},
 		},
 	}
@@ -88,6 +92,19 @@ var stripPod toolscache.TransformFunc = func(obj any) (any, error) {
 		pod.Status = corev1.PodStatus{}
 		if _, _, evaluated := evidence.PodTemplate(pod); !evaluated {
 			pod.Spec = corev1.PodSpec{}
+		}
+	}
+	return obj, nil
+}
+
+// stripReplicaSet drops a cached ReplicaSet's managedFields and status, and the template of
+// one a Deployment owns (the Deployment's is evaluated): those are nearly all of them.
+var stripReplicaSet toolscache.TransformFunc = func(obj any) (any, error) {
+	if rs, ok := obj.(*appsv1.ReplicaSet); ok {
+		rs.ManagedFields = nil
+		rs.Status = appsv1.ReplicaSetStatus{}
+		if _, _, evaluated := evidence.PodTemplate(rs); !evaluated {
+			rs.Spec.Template = corev1.PodTemplateSpec{}
 		}
 	}
 	return obj, nil
@@ -174,10 +191,13 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 		namespaces := func(obj client.Object) []string { return affectedNamespaces(gvk, obj, istioRoot) }
 		targets := []*optionalTarget{
 			{controller: assetController, mapFn: func(ctx context.Context, obj client.Object) []reconcile.Request {
+				if gvk == evidence.Gateway {
+					return assets.assetsInNamespaces(ctx, routedNamespaces(ctx, mgr.GetCache(), obj))
+				}
 				return assets.assetsInNamespaces(ctx, namespaces(obj))
 			}},
 		}
-		if gvk != evidence.PeerAuthentication { // plans read backups only
+		if gvk != evidence.PeerAuthentication && gvk.Group != evidence.Gateway.Group { // plans read backups only
 			targets = append(targets, &optionalTarget{controller: planController, mapFn: func(ctx context.Context, obj client.Object) []reconcile.Request {
 				var requests []reconcile.Request
 				for _, ns := range namespaces(obj) {
@@ -187,6 +207,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 			}})
 		}
 		w.register = func() error {
+			for _, index := range evidence.OptionalIndexes(gvk) {
+				if err := mgr.GetFieldIndexer().IndexField(ctx, index.Object, index.Field, index.Extract); err != nil {
+					return err
+				}
+			}
 			for _, target := range targets {
 				if target.watched {
 					continue // a retry must not watch twice
@@ -238,15 +263,45 @@ func waitForSync(ctx context.Context, c cache.Cache, obj client.Object) error {
 	return nil
 }
 
-// optionalObject is the object a watch of an optional kind reads: typed for VolumeSnapshots
-// (the snapshotter's Go types are in the scheme), unstructured for the rest.
+// optionalObject is the object a watch of an optional kind reads: typed for the kinds whose
+// Go types are in the scheme (VolumeSnapshots, the Gateway API's), unstructured for the rest.
 func optionalObject(gvk schema.GroupVersionKind) client.Object {
-	if gvk == evidence.VolumeSnapshot {
-		return &snapshotv1.VolumeSnapshot{}
+	if evidence.Typed(gvk) {
+		obj, err := scheme.New().New(gvk)
+		if err != nil {
+			panic(fmt.Sprintf("the scheme lacks %s: %v", gvk, err))
+		}
+		return obj.(client.Object)
 	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(gvk)
 	return u
+}
+
+// backendNamespaces returns the namespaces of the Services a Gateway API route routes to.
+func backendNamespaces(route client.Object) []string {
+	var namespaces []string
+	for _, key := range evidence.BackendServices(route) {
+		ns, _, _ := strings.Cut(key, "/")
+		namespaces = append(namespaces, ns)
+	}
+	return namespaces
+}
+
+// routedNamespaces returns the namespaces of the Services that the routes attached to a
+// Gateway route to: a change to the Gateway's listeners changes how their assets are reached.
+func routedNamespaces(ctx context.Context, reader client.Reader, gateway client.Object) []string {
+	var namespaces []string
+	for _, list := range []client.ObjectList{&gatewayv1.HTTPRouteList{}, &gatewayv1.GRPCRouteList{}, &gatewayv1.TLSRouteList{}} {
+		if err := reader.List(ctx, list, client.MatchingFields{evidence.IndexParentGateway: gateway.GetNamespace() + "/" + gateway.GetName()}); err != nil {
+			continue // that route kind is not served (or not watched yet)
+		}
+		_ = meta.EachListItem(list, func(item runtime.Object) error {
+			namespaces = append(namespaces, backendNamespaces(item.(client.Object))...)
+			return nil
+		})
+	}
+	return namespaces
 }
 
 // optionalPredicates drop the updates of optional kinds that change nothing the controls
@@ -290,8 +345,10 @@ func affectedNamespaces(gvk schema.GroupVersionKind, obj client.Object, istioRoo
 			return all
 		}
 		return []string{obj.GetNamespace()}
-	case evidence.VolumeSnapshot:
+	case evidence.VolumeSnapshot, evidence.ReferenceGrant:
 		return []string{obj.GetNamespace()}
+	case evidence.HTTPRoute, evidence.GRPCRoute, evidence.TLSRoute:
+		return backendNamespaces(obj)
 	case evidence.VeleroBackup, evidence.VeleroSchedule:
 		path := []string{"spec", "includedNamespaces"}
 		if gvk == evidence.VeleroSchedule {

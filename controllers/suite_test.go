@@ -44,7 +44,7 @@ func moveClock(t *testing.T, offset time.Duration) {
 // reconcilers every test in this package exercises in a namespace of its own.
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(m, testenv.Options{Webhooks: true, Register: true,
-		UpstreamCRDs: []testenv.UpstreamCRDs{testenv.UpstreamVelero, testenv.UpstreamSnapshots}}, &env, startManager))
+		UpstreamCRDs: []testenv.UpstreamCRDs{testenv.UpstreamVelero, testenv.UpstreamSnapshots, testenv.UpstreamGateway}}, &env, startManager))
 }
 
 // startManager runs the operator as its own ServiceAccount, with the chart's RBAC and

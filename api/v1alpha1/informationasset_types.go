@@ -181,7 +181,8 @@ type EncryptionControls struct {
 	// +optional
 	AtRest ControlLevel `json:"atRest,omitempty"`
 
-	// inTransit is the level of ENC-02: every Ingress host reaching the asset is served over TLS.
+	// inTransit is the level of ENC-02: traffic reaching the asset from outside the cluster
+	// (Ingress hosts, Gateway API routes, LoadBalancer and NodePort Services) is encrypted.
 	// +optional
 	InTransit ControlLevel `json:"inTransit,omitempty"`
 
@@ -232,7 +233,8 @@ type AccessControls struct {
 	NetworkIsolation ControlLevel `json:"networkIsolation,omitempty"`
 
 	// secretAccess is the level of ACC-03: only allowed subjects can read the asset's
-	// Secrets, exec into its pods or create pods in its namespace.
+	// Secrets, exec into, attach to or port-forward to its pods, create or change its
+	// workloads, make tokens for its ServiceAccounts, impersonate, escalate or bind roles.
 	// +optional
 	SecretAccess ControlLevel `json:"secretAccess,omitempty"`
 

@@ -51,7 +51,8 @@ type ControlID string
 const (
 	// ControlEncryptedVolumes (ENC-01): the asset's volumes are encrypted at rest.
 	ControlEncryptedVolumes ControlID = "ENC-01"
-	// ControlIngressTLS (ENC-02): every Ingress host that reaches the asset is served over TLS.
+	// ControlIngressTLS (ENC-02): traffic from outside the cluster (Ingress, Gateway API routes,
+	// LoadBalancer and NodePort Services) reaches the asset encrypted.
 	ControlIngressTLS ControlID = "ENC-02"
 	// ControlMeshMTLS (ENC-03): the asset's pods are in a mesh that refuses plaintext.
 	ControlMeshMTLS ControlID = "ENC-03"

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
@@ -90,35 +91,30 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 	for _, p := range problems {
 		result.Errors = append(result.Errors, DocumentError{File: p.Source, Document: p.Index, Message: p.Err.Error()})
 	}
-	s := &store{scheme: scheme.New(), objects: map[schema.GroupVersionKind][]*unstructured.Unstructured{}}
+	s := newStore(scheme.New())
 	var assets []*isms.InformationAsset
 	for _, doc := range docs {
 		obj := doc.Object.DeepCopy()
 		if obj.GetNamespace() == "" && !slices.Contains(clusterScoped, obj.GetKind()) {
 			obj.SetNamespace(cmp.Or(opts.Namespace, metav1.NamespaceDefault))
 		}
-		// A kind the operator reads typed must fit its type here, where the document is
-		// known, not later while an asset's evidence is gathered.
-		typed, err := s.scheme.New(obj.GroupVersionKind())
-		if err == nil {
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, typed); err != nil {
-				result.Errors = append(result.Errors, DocumentError{File: doc.Source, Document: doc.Index, Message: fmt.Sprintf("%s%s %q does not fit its kind: %v", listItem(doc), obj.GetKind(), obj.GetName(), err)})
-				continue
-			}
+		// A kind the operator reads typed is decoded to its type here, once, where the
+		// document is known, and defaulted as the API server would store it.
+		stored, err := decode(s.scheme, obj)
+		if err != nil {
+			result.Errors = append(result.Errors, DocumentError{File: doc.Source, Document: doc.Index, Message: fmt.Sprintf("%s%s %q does not fit its kind: %v", listItem(doc), obj.GetKind(), obj.GetName(), err)})
+			continue
 		}
-		if asset, ok := typed.(*isms.InformationAsset); ok {
+		if asset, ok := stored.(*isms.InformationAsset); ok {
 			assets = append(assets, asset)
 		}
-		s.add(obj)
+		s.add(stored)
 	}
 	// The namespaces the manifests do not declare exist, without labels, as kubectl would
 	// create them.
 	for _, a := range assets {
 		if err := s.Get(ctx, types.NamespacedName{Name: a.Namespace}, &corev1.Namespace{}); err != nil {
-			ns := &unstructured.Unstructured{}
-			ns.SetAPIVersion("v1")
-			ns.SetKind("Namespace")
-			ns.SetName(a.Namespace)
+			ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: a.Namespace}}
 			s.add(ns)
 		}
 	}
@@ -127,10 +123,11 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 		Installed: func(gvk schema.GroupVersionKind) bool {
 			// Offline, Istio's policies and the VolumeSnapshots are what the manifests hold,
 			// none when none; Velero is there when the manifests hold any of its objects.
+			// The Gateway API likewise, when they hold any of its objects.
 			switch gvk.Group {
 			case evidence.PeerAuthentication.Group, evidence.VolumeSnapshot.Group:
 				return true
-			case evidence.VeleroBackup.Group:
+			case evidence.VeleroBackup.Group, evidence.Gateway.Group:
 				return s.hasGroup(gvk.Group)
 			}
 			return s.has(gvk)
@@ -161,7 +158,24 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 			result.Summary.CompliantAssets++
 		}
 	}
+	slices.SortStableFunc(result.Errors, func(a, b DocumentError) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Document, b.Document))
+	})
 	return result, nil
+}
+
+// decode returns obj as its Go type, defaulted as the API server would store it, when the
+// scheme has the kind; unstructured otherwise (Velero's kinds, read as such).
+func decode(scheme *runtime.Scheme, obj *unstructured.Unstructured) (client.Object, error) {
+	typed, err := scheme.New(obj.GroupVersionKind())
+	if err != nil {
+		return obj, nil
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(obj.Object, typed, true); err != nil {
+		return nil, err
+	}
+	applyDefaults(typed)
+	return typed.(client.Object), nil
 }
 
 // listItem names a List's item, for messages.
@@ -172,6 +186,9 @@ func listItem(doc manifests.Document) string {
 	return fmt.Sprintf("List item %d: ", doc.Item)
 }
 
+// maxEvidence bounds the passing evidence a Pass row quotes.
+const maxEvidence = 3
+
 // rowsOf turns one control's result into rows.
 func rowsOf(asset *isms.InformationAsset, r controls.Result) []Row {
 	c, _ := controls.Lookup(r.Control)
@@ -181,7 +198,7 @@ func rowsOf(asset *isms.InformationAsset, r controls.Result) []Row {
 		row.Status, row.Message = controls.StatusNotEvaluated, r.Reason
 		return []Row{row}
 	case controls.StatusPass:
-		row.Status, row.Message = controls.StatusPass, c.Title
+		row.Status, row.Message = controls.StatusPass, cmp.Or(r.Evidence(maxEvidence), c.Title)
 		if len(r.Findings) == 0 {
 			return []Row{row}
 		}

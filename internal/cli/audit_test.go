@@ -71,7 +71,8 @@ func TestAuditReportsBrokenDocumentsAndTheRest(t *testing.T) {
 	if code != exitBadInput {
 		t.Errorf("exit code %d, want %d", code, exitBadInput)
 	}
-	for _, want := range []string{fixture("broken.yaml") + ": document 1: not YAML or JSON", fixture("broken.yaml") + ": document 2: not a Kubernetes object"} {
+	for _, want := range []string{fixture("broken.yaml") + ": document 1: not YAML or JSON", fixture("broken.yaml") + ": document 2: not a Kubernetes object",
+		fixture("broken.yaml") + ": document 4: ServiceAccount: metadata.namespace must be a string, not false (a boolean)"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not say %q:\n%s", want, stderr)
 		}
@@ -82,8 +83,8 @@ func TestAuditReportsBrokenDocumentsAndTheRest(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &result); err != nil {
 		t.Fatalf("stdout is not the JSON result: %v", err)
 	}
-	if result.Summary.Assets != 2 {
-		t.Errorf("%d assets audited, want both", result.Summary.Assets)
+	if result.Summary.Assets != 10 {
+		t.Errorf("%d assets audited, want every one of the fixtures' 10", result.Summary.Assets)
 	}
 }
 

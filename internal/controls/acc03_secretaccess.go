@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	rbacvalidation "k8s.io/component-helpers/auth/rbac/validation"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 )
@@ -23,90 +22,100 @@ var DefaultExemptSubjects = []isms.Subject{
 	{Kind: rbacv1.ServiceAccountKind, Namespace: "kube-system", Name: "*"},
 }
 
-// right is something ACC-03 guards, as the RBAC rule that would grant it.
-type right struct {
-	description string
-	rule        rbacv1.PolicyRule
-}
-
-// guardedRights returns what ACC-03 guards for the asset: reading each Secret its pods
-// reference, exec into pods, and creating pods (which can mount any Secret).
-func guardedRights(secrets []string) []right {
-	var rights []right
-	for _, name := range secrets {
-		for _, verb := range []string{"get", "list", "watch"} {
-			rights = append(rights, right{fmt.Sprintf("read Secret %q", name),
-				rbacv1.PolicyRule{Verbs: []string{verb}, APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: []string{name}}})
-		}
-	}
-	return append(rights,
-		right{"exec into its pods", rbacv1.PolicyRule{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"pods/exec"}}},
-		right{"create pods in its namespace", rbacv1.PolicyRule{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"pods"}}},
-	)
-}
-
 // checkSecretAccess is ACC-03: only allowed subjects can read the Secrets the asset's pods
-// use, exec into its pods, or create pods in its namespace. It reads RBAC objects and pod
-// specs only: no Secret is ever read.
+// use, or take a path to them that Kubernetes' "RBAC good practices" lists (see
+// acc03_rights.go). Subjects come from the RoleBindings of its namespace and the
+// ClusterRoleBindings. It reads RBAC objects and pod specs only: no Secret is ever read.
+//
+// A binding whose role the evidence does not hold grants nothing in a cluster (the API
+// server ignores it), but offline the role may exist without being among the manifests
+// (a built-in ClusterRole such as admin): such a binding cannot be judged, and the
+// control is not evaluated, naming it, unless a definite finding fails it anyway. The
+// outcome holds either findings or a reason, so a failing result does not mention the
+// bindings it could not judge: its findings stay definite, and once they are fixed the
+// next evaluation names them.
 func checkSecretAccess(e *Evidence) outcome {
 	var out outcome
-	secrets := referencedSecrets(e.Workloads)
-	rights := guardedRights(secrets)
+	rights := guardedRightsOf(e)
 	allowed := allowedSubjects(e)
+	var unknown []string
 
-	check := func(ref string, subjects []rbacv1.Subject, roleRef rbacv1.RoleRef, rules []rbacv1.PolicyRule) {
+	check := func(ref, namespace string, subjects []rbacv1.Subject, roleRef rbacv1.RoleRef, rules []rbacv1.PolicyRule, found bool) {
+		flagged := slices.DeleteFunc(slices.Clone(subjects), allowed)
+		if len(flagged) == 0 {
+			return
+		}
+		if !found {
+			if e.Offline {
+				unknown = append(unknown, fmt.Sprintf("%s (%s/%s)", ref, roleRef.Kind, roleRef.Name))
+			}
+			return
+		}
 		if !MayGrantGuardedRights(rules) {
 			return // most roles: cheaper to rule out than to test right by right
 		}
-		granted := grantedRights(rules, rights)
-		if len(granted) == 0 {
+		granted := rights.granted(rules)
+		for _, role := range granted.unknownRoles {
+			unknown = append(unknown, fmt.Sprintf("%s (%s/%s, which may bind %s)", ref, roleRef.Kind, roleRef.Name, role))
+		}
+		if len(granted.rights) == 0 {
 			return
 		}
-		for _, subject := range subjects {
-			if allowed(subject) {
-				continue
-			}
+		for _, subject := range flagged {
 			out.findings = append(out.findings, isms.Finding{Resource: ref, Message: fmt.Sprintf(
 				"%s can %s through %s/%s; remove the binding, narrow the role, or list the subject in controls.access.allowedSubjects",
-				describeSubject(subject), strings.Join(granted, ", "), roleRef.Kind, roleRef.Name)})
+				describeSubject(normaliseSubject(subject, namespace)), strings.Join(granted.rights, "; "), roleRef.Kind, roleRef.Name)})
 		}
 	}
 	for _, rb := range e.RBAC.RoleBindings {
-		check("RoleBinding/"+rb.Name, rb.Subjects, rb.RoleRef, e.RBAC.rules(rb.Namespace, rb.RoleRef))
+		rules, found := e.RBAC.rules(rb.Namespace, rb.RoleRef)
+		check("RoleBinding/"+rb.Name, rb.Namespace, rb.Subjects, rb.RoleRef, rules, found)
 	}
 	for _, crb := range e.RBAC.ClusterRoleBindings {
-		check("ClusterRoleBinding/"+crb.Name, crb.Subjects, crb.RoleRef, e.RBAC.rules("", crb.RoleRef))
+		rules, found := e.RBAC.rules("", crb.RoleRef)
+		check("ClusterRoleBinding/"+crb.Name, "", crb.Subjects, crb.RoleRef, rules, found)
 	}
-	if len(out.findings) == 0 {
-		out.passed = append(out.passed, fmt.Sprintf("only allowed subjects can read the asset's Secrets (%d referenced), exec into its pods or create pods in its namespace", len(secrets)))
+	switch {
+	case len(out.findings) > 0:
+	case len(unknown) > 0:
+		slices.Sort(unknown)
+		out.notEvaluated = fmt.Sprintf("not evaluated: the manifests do not hold the roles of %s, so what they grant cannot be judged; audit the manifests together with those roles, or evaluate in a cluster",
+			englishList(slices.Compact(unknown)))
+	default:
+		out.passed = append(out.passed, secretAccessPassed(rights, len(e.RBAC.RoleBindings)+len(e.RBAC.ClusterRoleBindings)))
 	}
 	return out
 }
 
-// rules returns the rules of the role a binding refers to (none when it does not exist).
-func (r RBAC) rules(namespace string, ref rbacv1.RoleRef) []rbacv1.PolicyRule {
+// secretAccessPassed says what no subject outside the allowed ones can do.
+func secretAccessPassed(g guardedRights, bindings int) string {
+	var secrets string
+	switch len(g.secrets) {
+	case 0:
+		secrets = "read Secrets (its pods reference none)"
+	case 1:
+		secrets = fmt.Sprintf("read its Secret %q", g.secrets[0])
+	default:
+		secrets = fmt.Sprintf("read its %d Secrets", len(g.secrets))
+	}
+	return fmt.Sprintf("no subject outside the allowed ones can %s, exec into, attach to or port-forward to its pods, add ephemeral containers to them or change their image, "+
+		"create or change its workloads, create tokens for its %s %s, impersonate, escalate or bind roles (%d %s checked)",
+		secrets, countNoun("ServiceAccount", len(g.accounts)), quotedList(g.accounts), bindings, countNoun("binding", bindings))
+}
+
+// rules returns the rules of the role a binding refers to, and whether the evidence holds it.
+func (r RBAC) rules(namespace string, ref rbacv1.RoleRef) ([]rbacv1.PolicyRule, bool) {
 	switch ref.Kind {
 	case "Role":
 		if role, found := r.Roles[ref.Name]; found && role.Namespace == namespace {
-			return role.Rules
+			return role.Rules, true
 		}
 	case "ClusterRole":
 		if role, found := r.ClusterRoles[ref.Name]; found {
-			return role.Rules
+			return role.Rules, true
 		}
 	}
-	return nil
-}
-
-// grantedRights returns the descriptions of the rights that rules grant, in order, once each.
-func grantedRights(rules []rbacv1.PolicyRule, rights []right) []string {
-	var granted []string
-	for _, r := range rights {
-		if covers, _ := rbacvalidation.Covers(rules, []rbacv1.PolicyRule{r.rule}); covers && !slices.Contains(granted, r.description) {
-			granted = append(granted, r.description)
-		}
-	}
-	return granted
+	return nil, false
 }
 
 // allowedSubjects returns a predicate for the subjects ACC-03 does not flag: the asset's
@@ -214,22 +223,4 @@ func visitContainers(spec *corev1.PodSpec, fn func(*corev1.Container)) {
 	for i := range spec.EphemeralContainers {
 		fn((*corev1.Container)(&spec.EphemeralContainers[i].EphemeralContainerCommon))
 	}
-}
-
-// MayGrantGuardedRights reports whether rules could grant a right ACC-03 guards for some
-// asset (reading Secrets, exec into pods, creating pods), so that a change to a binding of
-// them must re-evaluate every asset.
-func MayGrantGuardedRights(rules []rbacv1.PolicyRule) bool {
-	for _, rule := range rules {
-		if !slices.Contains(rule.APIGroups, "") && !slices.Contains(rule.APIGroups, "*") {
-			continue
-		}
-		for _, resource := range rule.Resources {
-			switch resource {
-			case "secrets", "pods", "pods/exec", "*", "*/exec":
-				return true
-			}
-		}
-	}
-	return false
 }

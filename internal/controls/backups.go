@@ -35,15 +35,20 @@ type VeleroBackupSpec struct {
 	// IncludedNamespaceScopedResources and ExcludedNamespaceScopedResources limit the
 	// namespaced kinds backed up (the newer filters; Velero refuses a Backup mixing both).
 	IncludedNamespaceScopedResources, ExcludedNamespaceScopedResources []string
+	// ExcludedClusterScopedResources leaves cluster-scoped kinds out under the newer
+	// filters: naming persistentvolumes, it leaves out the volumes of the claims taken.
+	ExcludedClusterScopedResources []string
 	// IncludeClusterResources says whether cluster-scoped objects (PersistentVolumes among
-	// them) are taken; nil lets Velero decide (it takes the volumes of claims it takes).
+	// them) are taken; nil lets Velero decide (it takes the volumes of claims it takes,
+	// unless includedResources lists kinds without persistentvolumes).
 	IncludeClusterResources  *bool
 	LabelSelector            *metav1.LabelSelector
 	OrLabelSelectors         []*metav1.LabelSelector
 	SnapshotVolumes          *bool
 	DefaultVolumesToFsBackup *bool
-	// ResourcePolicy names the ConfigMap of a Velero resource policy, which the operator
-	// does not read (it never reads ConfigMaps): the Backup is judged on the rest.
+	// ResourcePolicy names the ConfigMap of a Velero resource policy as namespace/name, which
+	// the operator does not read (it never reads ConfigMaps): the Backup is judged on the
+	// rest, and the evidence says the policy was not evaluated.
 	ResourcePolicy string
 	// StorageLocation names the BackupStorageLocation; empty for the default one.
 	StorageLocation string
@@ -57,6 +62,8 @@ type VeleroBackup struct {
 	Phase string
 	// Completed is status.completionTimestamp.
 	Completed time.Time
+	// Schedule is the Schedule that made the Backup (its velero.io/schedule-name label), if any.
+	Schedule string
 }
 
 // VeleroSchedule is a velero.io/v1 Schedule. Its status.lastBackup is when it last ran,
@@ -106,6 +113,9 @@ type BackupRecord struct {
 	Time time.Time
 	// Source names what proves it, e.g. Backup/velero/daily-20261123.
 	Source string
+	// Detail says how it captured the asset's volume data and what was not evaluated, e.g.
+	// "volume data by volume snapshot, resource policy ConfigMap velero/skip-large not evaluated".
+	Detail string
 }
 
 // The controls' defaults for backups and restores.
@@ -120,15 +130,30 @@ const (
 
 // NewestBackup returns the newest backup that captured the asset, volumes included: a
 // Completed Velero Backup covering it, or ready CSI VolumeSnapshots of every claim it
-// uses. When there is none, notes says why, naming the usual causes (a tool not
-// installed, a Schedule with no completed backup).
+// uses. notes say what kept the other evidence out, sorted within each kind: a tool not
+// installed, an object labelled velero.io/exclude-from-backup, the Backups and Schedules
+// that take the asset's namespace and pods but leave something out (a Schedule's Backups
+// are named by their Schedule, so the note stays the same from one run to the next; only
+// Backups newer than the one found are named), and the Schedules that cover the asset.
 func NewestBackup(e *Evidence) (newest BackupRecord, found bool, notes []string) {
-	for _, b := range e.Backups.VeleroBackups {
-		if b.Phase != "Completed" || b.Completed.IsZero() {
-			continue
-		}
-		if ok, _ := capturesAsset(e, b.Namespace, b.Spec); ok && b.Completed.After(newest.Time) {
-			newest, found = BackupRecord{Time: b.Completed, Source: b.Ref()}, true
+	excluded := excludedFromBackup(e)
+	type ruledOut struct {
+		note      string
+		completed time.Time
+	}
+	var out []ruledOut
+	if len(excluded) == 0 {
+		for _, b := range e.Backups.VeleroBackups {
+			if b.Phase != "Completed" || b.Completed.IsZero() {
+				continue
+			}
+			j := capturesAsset(e, b.Namespace, b.Spec)
+			switch {
+			case j.captures && b.Completed.After(newest.Time):
+				newest, found = BackupRecord{Time: b.Completed, Source: b.Ref(), Detail: j.how}, true
+			case !j.captures && j.relevant:
+				out = append(out, ruledOut{note: b.subject() + " " + j.why, completed: b.Completed})
+			}
 		}
 	}
 	if snapshots, ok := snapshotsOfEveryClaim(e); ok && snapshots.Time.After(newest.Time) {
@@ -140,66 +165,71 @@ func NewestBackup(e *Evidence) (newest BackupRecord, found bool, notes []string)
 	if !e.Backups.SnapshotsInstalled {
 		notes = append(notes, "CSI VolumeSnapshots (snapshot.storage.k8s.io/v1) are not installed")
 	}
+	notes = append(notes, excluded...)
+	var backupNotes, scheduleNotes []string
+	for _, o := range out {
+		if !found || o.completed.After(newest.Time) {
+			backupNotes = append(backupNotes, o.note)
+		}
+	}
 	for _, s := range e.Backups.VeleroSchedules {
-		if ok, _ := coversAsset(e, s.Template); ok {
-			notes = append(notes, fmt.Sprintf("Schedule %s/%s covers the asset; check that its backups complete", s.Namespace, s.Name))
+		switch j := coversAsset(e, s.Template); {
+		case j.captures:
+			scheduleNotes = append(scheduleNotes, fmt.Sprintf("Schedule %s/%s covers the asset; check that its backups complete", s.Namespace, s.Name))
+		case j.relevant:
+			backupNotes = append(backupNotes, fmt.Sprintf("Schedule %s/%s %s", s.Namespace, s.Name, j.why))
 		}
 	}
-	return newest, found, notes
+	slices.Sort(backupNotes)
+	slices.Sort(scheduleNotes)
+	notes = append(notes, slices.Compact(backupNotes)...)
+	return newest, found, append(notes, scheduleNotes...)
 }
 
-// capturesAsset reports whether a Velero backup spec, in the namespace Velero runs in,
-// captures the asset with its volume data into a storage location that is Available, and
-// if not, why.
-func capturesAsset(e *Evidence, veleroNamespace string, spec VeleroBackupSpec) (bool, string) {
-	if ok, why := coversAsset(e, spec); !ok {
-		return false, why
+// subject names a Backup in a note: by its Schedule when a Schedule made it, since its
+// Backups share its template and a new run must not change the note.
+func (b VeleroBackup) subject() string {
+	if b.Schedule != "" {
+		return "Schedule " + b.Namespace + "/" + b.Schedule
 	}
-	if location, ok := storageLocation(e, veleroNamespace, spec.StorageLocation); !ok || location.Phase != "Available" {
-		return false, "its BackupStorageLocation is not Available"
-	}
-	return true, ""
+	return "Backup " + b.Namespace + "/" + b.Name
 }
 
-// coversAsset reports whether a Velero backup spec takes the asset's namespace, its pods
-// and their volume data, wherever it stores them.
-func coversAsset(e *Evidence, spec VeleroBackupSpec) (bool, string) {
-	if !takesNamespace(spec.IncludedNamespaces, spec.ExcludedNamespaces, e.Asset.Namespace) {
-		return false, "does not include namespace " + e.Asset.Namespace
+// capturesAsset judges a Velero backup spec, in the namespace Velero runs in: it must cover
+// the asset and write to a storage location that is Available.
+func capturesAsset(e *Evidence, veleroNamespace string, spec VeleroBackupSpec) specJudgement {
+	j := coversAsset(e, spec)
+	if !j.captures {
+		return j
 	}
-	for _, w := range e.Workloads {
-		if !selectedByVelero(spec.LabelSelector, spec.OrLabelSelectors, w.Template.Labels) {
-			return false, fmt.Sprintf("its label selectors do not select %s", w.Ref())
-		}
+	location, ok := storageLocation(e, veleroNamespace, spec.StorageLocation)
+	switch {
+	case !ok && spec.StorageLocation == "":
+		return specJudgement{relevant: true, why: "has no default BackupStorageLocation in namespace " + veleroNamespace}
+	case !ok:
+		return specJudgement{relevant: true, why: fmt.Sprintf("names BackupStorageLocation %s/%s, which does not exist", veleroNamespace, spec.StorageLocation)}
+	case location.Phase != "Available":
+		return specJudgement{relevant: true, why: fmt.Sprintf("writes to BackupStorageLocation %s/%s, which is not Available", location.Namespace, location.Name)}
 	}
-	if len(e.Claims) > 0 && !takesClaims(spec) {
-		return false, "its resource filters leave out PersistentVolumeClaims or PersistentVolumes"
+	return j
+}
+
+// coversAsset judges whether a Velero backup spec takes the asset's namespace, its pods and
+// claims and their volume data, wherever it stores them (Velero's rules: velero_selection.go).
+// None does when one of the asset's objects is labelled velero.io/exclude-from-backup; that
+// is said once for the asset (excludedFromBackup), not for each spec.
+func coversAsset(e *Evidence, spec VeleroBackupSpec) specJudgement {
+	if excluded := excludedFromBackup(e); len(excluded) > 0 {
+		return specJudgement{why: "cannot capture the asset: " + strings.Join(excluded, "; ")}
 	}
-	if !capturesVolumeData(e, spec) {
-		return false, "it takes no volume data (snapshotVolumes is false and no file-system backup)"
-	}
-	return true, ""
+	return judgeSpec(e, spec)
 }
 
 // takesNamespace reports whether Velero's included and excluded namespaces, which may be
 // glob patterns, take ns: an empty inclusion takes every namespace.
 func takesNamespace(included, excluded []string, ns string) bool {
-	matches := func(pattern string) bool { return glob(pattern, ns) }
+	matches := func(pattern string) bool { return veleroGlob(pattern, ns) }
 	return (len(included) == 0 || slices.ContainsFunc(included, matches)) && !slices.ContainsFunc(excluded, matches)
-}
-
-// takesClaims reports whether Velero's resource filters keep claims and their volumes.
-func takesClaims(spec VeleroBackupSpec) bool {
-	kinds := []string{"persistentvolumeclaims", "persistentvolumes", "pvc", "pv"}
-	named := func(resources []string) func(string) bool {
-		return func(kind string) bool {
-			return slices.ContainsFunc(resources, func(r string) bool { return r == "*" || strings.EqualFold(strings.Split(r, ".")[0], kind) })
-		}
-	}
-	if len(spec.IncludedResources) > 0 && !(named(spec.IncludedResources)("persistentvolumeclaims") || named(spec.IncludedResources)("pvc")) {
-		return false
-	}
-	return !slices.ContainsFunc(kinds, named(spec.ExcludedResources))
 }
 
 // selectedByVelero: labelSelector, when set, must match; orLabelSelectors, when set, one of them.
@@ -212,30 +242,6 @@ func selectedByVelero(labelSelector *metav1.LabelSelector, orLabelSelectors []*m
 		return false
 	}
 	return len(orLabelSelectors) == 0 || slices.ContainsFunc(orLabelSelectors, matches)
-}
-
-// capturesVolumeData: volume snapshots (on unless snapshotVolumes is false), file-system
-// backup of every volume, or every workload opting each of its persistent volumes into
-// file-system backup with the annotation backup.velero.io/backup-volumes.
-func capturesVolumeData(e *Evidence, spec VeleroBackupSpec) bool {
-	if spec.SnapshotVolumes == nil || *spec.SnapshotVolumes {
-		return true
-	}
-	if spec.DefaultVolumesToFsBackup != nil && *spec.DefaultVolumesToFsBackup {
-		return true
-	}
-	for _, w := range e.Workloads {
-		optedIn := strings.Split(w.Template.Annotations[annotationFsBackupVolumes], ",")
-		for i := range optedIn {
-			optedIn[i] = strings.TrimSpace(optedIn[i])
-		}
-		for _, volume := range persistentVolumes(w) {
-			if !slices.Contains(optedIn, volume) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // persistentVolumes names a workload's volumes that hold data: claims, ephemeral claims
@@ -300,6 +306,11 @@ func snapshotsOfEveryClaim(e *Evidence) (BackupRecord, bool) {
 			oldest = BackupRecord{Time: newest.Created, Source: "VolumeSnapshot/" + newest.Name}
 		}
 	}
+	if claims == 1 {
+		oldest.Detail = "the newest ready VolumeSnapshot of the asset's only claim"
+	} else {
+		oldest.Detail = fmt.Sprintf("the oldest of the newest ready VolumeSnapshots of the asset's %d claims", claims)
+	}
 	return oldest, claims > 0
 }
 
@@ -334,13 +345,25 @@ func MaxBackupAge(e *Evidence) (time.Duration, string) {
 	if b := e.Asset.Spec.Controls; b != nil && backup(b).MaxAge != nil {
 		limit = backup(b).MaxAge.Duration
 	}
-	source := "the maximum backup age " + limit.String()
+	source := "the maximum backup age " + FormatDuration(limit)
 	for _, p := range CoveringPlans(e) {
 		if o := p.Spec.Objectives; o != nil && o.RPO != nil && o.RPO.Duration < limit {
-			limit, source = o.RPO.Duration, fmt.Sprintf("the RPO %s of ContinuityPlan %s", o.RPO.Duration, p.Name)
+			limit, source = o.RPO.Duration, fmt.Sprintf("the RPO %s of ContinuityPlan %s", FormatDuration(o.RPO.Duration), p.Name)
 		}
 	}
 	return limit, source
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// FormatDuration writes a duration as people write it in manifests: 24h, 1h30m, 45m.
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -28,11 +28,20 @@ func checkBackupRecent(e *Evidence) outcome {
 	}
 	due := newest.Time.Add(limit)
 	if !e.Now.Before(due) {
-		message := fmt.Sprintf("the newest complete backup, %s, finished at %s, so it is older than %s", newest.Source, formatTime(newest.Time), limitSource)
+		message := fmt.Sprintf("the newest complete backup, %s, finished at %s (%s), so it is older than %s", newest.Source, formatTime(newest.Time), newest.Detail, limitSource)
 		if len(notes) > 0 {
 			message += ": " + strings.Join(notes, "; ")
 		}
 		return outcome{findings: []isms.Finding{{Resource: ref, Message: message}}}
 	}
-	return outcome{recheckAt: due, passed: []string{fmt.Sprintf("%s finished at %s, within %s", newest.Source, formatTime(newest.Time), limitSource)}}
+	return outcome{recheckAt: due, passed: []string{fmt.Sprintf("%s %s at %s, within %s: %s", newest.Source, backupEvent(newest), formatTime(newest.Time), limitSource, newest.Detail)}}
+}
+
+// backupEvent says what the time of a backup record is: when a Velero Backup completed, or
+// when a VolumeSnapshot was taken.
+func backupEvent(r BackupRecord) string {
+	if strings.HasPrefix(r.Source, "VolumeSnapshot/") {
+		return "was taken"
+	}
+	return "completed"
 }

@@ -337,7 +337,7 @@ func TestCheckBackupRecent(t *testing.T) {
 		{
 			name:     "RPO stricter than maxAge: the plan's RPO wins and the message names it",
 			evidence: backupEvidence(withPlans(coveringPlan(planRPO(time.Hour))), withBackups(completedBackup("daily-1", hoursAgo(2)))),
-			want:     fail(noBackup("Backup/velero/daily-1", "RPO", "1h0m0s", testPlan)),
+			want:     fail(noBackup("Backup/velero/daily-1", "RPO", "1h", testPlan)),
 		},
 		{
 			name: "the RPO of a plan that does not list the asset does not count",
@@ -352,26 +352,26 @@ func TestCheckBackupRecent(t *testing.T) {
 				continuityPlan("epr-dr", []string{testAsset}, planRPO(4*time.Hour)),
 				continuityPlan(testPlan, []string{"pas-records", testAsset}, planRPO(time.Hour))),
 				withBackups(completedBackup("daily-1", hoursAgo(2)))),
-			want: fail(noBackup("RPO", "1h0m0s", testPlan)),
+			want: fail(noBackup("RPO", "1h", testPlan)),
 		},
 		{
 			name: "an RPO looser than maxAge does not extend it",
 			evidence: backupEvidence(withPlans(coveringPlan(planRPO(48*time.Hour))),
 				withBackups(completedBackup("daily-1", hoursAgo(30)))),
-			want:   fail(noBackup("Backup/velero/daily-1", "24h0m0s")),
+			want:   fail(noBackup("Backup/velero/daily-1", "24h")),
 			absent: []string{"RPO"},
 		},
 		{
 			name: "maxAge 6h: a backup 7h old fails",
 			evidence: backupEvidence(withAsset(withControls(isms.ControlsSpec{Backup: &isms.BackupControls{MaxAge: &metav1.Duration{Duration: 6 * time.Hour}}})),
 				withBackups(completedBackup("daily-1", hoursAgo(7)))),
-			want: fail(noBackup("Backup/velero/daily-1", "6h0m0s")),
+			want: fail(noBackup("Backup/velero/daily-1", "6h")),
 		},
 		{
 			name: "maxAge 6h: a backup 5h old passes, rechecked at 6h",
 			evidence: backupEvidence(withAsset(withControls(isms.ControlsSpec{Backup: &isms.BackupControls{MaxAge: &metav1.Duration{Duration: 6 * time.Hour}}})),
 				withBackups(completedBackup("daily-1", hoursAgo(5)))),
-			want:      pass("Backup/velero/daily-1", "6h0m0s"),
+			want:      pass("Backup/velero/daily-1", "6h"),
 			recheckAt: ptr(hoursAgo(5).Add(6 * time.Hour)),
 		},
 		{
@@ -468,9 +468,10 @@ func TestCheckBackupRecent(t *testing.T) {
 	}
 }
 
-// TestBackupControlsWithoutWorkloads: BAK-01 judges the asset's workloads and their
-// volumes, so with none it is NotEvaluated; BAK-02 and BCP-01 judge plans and restores,
-// which do not need workloads, so they are still evaluated.
+// TestBackupControlsWithoutWorkloads: BAK-01 and BAK-02 judge the asset's workloads (what
+// was backed up and restored of them), so with none they are NotEvaluated, even with a
+// namespace-wide Backup and a passed restore exercise; BCP-01 judges plans, which do not
+// need workloads, so it is still evaluated.
 func TestBackupControlsWithoutWorkloads(t *testing.T) {
 	high := func(a *isms.InformationAsset) { a.Spec.Criticality = isms.CriticalityHigh }
 	type summary struct {
@@ -491,7 +492,7 @@ func TestBackupControlsWithoutWorkloads(t *testing.T) {
 					planExercises(exerciseRecord(isms.ExerciseTechnicalRestore, isms.ResultPassed, daysAgo(10)))))),
 			want: map[isms.ControlID]summary{
 				isms.ControlBackupRecent:   {StatusNotEvaluated, NoWorkloads},
-				isms.ControlRestoreTested:  {StatusPass, ""},
+				isms.ControlRestoreTested:  {StatusNotEvaluated, NoWorkloads},
 				isms.ControlContinuityPlan: {StatusPass, ""},
 			},
 		},
@@ -501,7 +502,7 @@ func TestBackupControlsWithoutWorkloads(t *testing.T) {
 				withBackups(completedBackup("daily-1", hoursAgo(2)))),
 			want: map[isms.ControlID]summary{
 				isms.ControlBackupRecent:   {StatusNotEvaluated, NoWorkloads},
-				isms.ControlRestoreTested:  {StatusFail, ""},
+				isms.ControlRestoreTested:  {StatusNotEvaluated, NoWorkloads},
 				isms.ControlContinuityPlan: {StatusFail, ""},
 			},
 		},

@@ -14,6 +14,8 @@ type RestoreRecord struct {
 	Source string
 	// Duration is how long the restore took, when known.
 	Duration time.Duration
+	// Detail says what was tested, e.g. "Restore of Backup velero/daily-1, no errors, in 40m0s".
+	Detail string
 }
 
 // NewestRestoreTest returns the newest tested restore of the asset: a passed
@@ -33,9 +35,11 @@ func NewestRestoreTest(e *Evidence) (RestoreRecord, bool) {
 		}
 		for i, r := range p.Spec.Exercises.Records {
 			if r.Type == isms.ExerciseTechnicalRestore && r.Result == isms.ResultPassed {
-				record := RestoreRecord{Time: r.Date.Time, Source: fmt.Sprintf("ContinuityPlan/%s exercise %d (%s)", p.Name, i, r.Date.UTC().Format(time.DateOnly))}
+				record := RestoreRecord{Time: r.Date.Time, Source: fmt.Sprintf("ContinuityPlan/%s exercise %d (%s)", p.Name, i, r.Date.UTC().Format(time.DateOnly)),
+					Detail: "a passed TechnicalRestore exercise"}
 				if r.AchievedRTO != nil {
 					record.Duration = r.AchievedRTO.Duration
+					record.Detail += ", achieved RTO " + FormatDuration(r.AchievedRTO.Duration)
 				}
 				consider(record)
 			}
@@ -48,17 +52,24 @@ func NewestRestoreTest(e *Evidence) (RestoreRecord, bool) {
 }
 
 // NewestVeleroRestore returns the newest Velero Restore that completed with no errors
-// from a Backup that covered the asset, with how long it took.
+// from a Backup that covered the asset, with how long it took. An asset whose selector
+// matches no workload has none: a Restore of a namespace-wide Backup shows nothing of it.
 func NewestVeleroRestore(e *Evidence) (RestoreRecord, bool) {
 	var newest RestoreRecord
 	found := false
 	for _, r := range e.Backups.VeleroRestores {
-		if r.Phase != "Completed" || r.Errors > 0 || r.Completed.IsZero() || !restoresAsset(e, r) || (found && !r.Completed.After(newest.Time)) {
+		if r.Phase != "Completed" || r.Errors > 0 || r.Completed.IsZero() || (found && !r.Completed.After(newest.Time)) {
+			continue
+		}
+		of, ok := restoresAsset(e, r)
+		if !ok {
 			continue
 		}
 		newest, found = RestoreRecord{Time: r.Completed, Source: "Restore/" + r.Namespace + "/" + r.Name}, true
+		newest.Detail = "Restore of " + of + ", no errors"
 		if !r.Started.IsZero() {
 			newest.Duration = r.Completed.Sub(r.Started)
+			newest.Detail += ", in " + FormatDuration(newest.Duration)
 		}
 	}
 	return newest, found
@@ -67,32 +78,40 @@ func NewestVeleroRestore(e *Evidence) (RestoreRecord, bool) {
 // restoresAsset reports whether a Restore took the asset: its own namespace and label
 // filters take the asset's namespace and pods (wherever a namespace mapping put them),
 // and its Backup, or its Schedule's backups, covered the asset (the storage location's
-// state now says nothing of a restore already tested).
-func restoresAsset(e *Evidence, r VeleroRestore) bool {
-	if !takesNamespace(r.IncludedNamespaces, r.ExcludedNamespaces, e.Asset.Namespace) {
-		return false
+// state now says nothing of a restore already tested). of names what it restored, and
+// says when the Backup's resource policy was not evaluated.
+func restoresAsset(e *Evidence, r VeleroRestore) (of string, ok bool) {
+	if len(e.Workloads) == 0 || !takesNamespace(r.IncludedNamespaces, r.ExcludedNamespaces, e.Asset.Namespace) {
+		return "", false
 	}
 	for _, w := range e.Workloads {
 		if !selectedByVelero(r.LabelSelector, r.OrLabelSelectors, w.Template.Labels) {
-			return false
+			return "", false
 		}
 	}
+	var spec *VeleroBackupSpec
 	if r.Backup == "" && r.Schedule != "" {
-		for _, s := range e.Backups.VeleroSchedules {
+		of = fmt.Sprintf("the newest backup of Schedule %s/%s", r.Namespace, r.Schedule)
+		for i, s := range e.Backups.VeleroSchedules {
 			if s.Namespace == r.Namespace && s.Name == r.Schedule {
-				ok, _ := coversAsset(e, s.Template)
-				return ok
+				spec = &e.Backups.VeleroSchedules[i].Template
 			}
 		}
-		return false
-	}
-	for _, b := range e.Backups.VeleroBackups {
-		if b.Namespace == r.Namespace && b.Name == r.Backup {
-			ok, _ := coversAsset(e, b.Spec)
-			return ok
+	} else {
+		of = fmt.Sprintf("Backup %s/%s", r.Namespace, r.Backup)
+		for i, b := range e.Backups.VeleroBackups {
+			if b.Namespace == r.Namespace && b.Name == r.Backup {
+				spec = &e.Backups.VeleroBackups[i].Spec
+			}
 		}
 	}
-	return false
+	if spec == nil || !coversAsset(e, *spec).captures {
+		return "", false
+	}
+	if spec.ResourcePolicy != "" {
+		of += " (resource policy ConfigMap " + spec.ResourcePolicy + " not evaluated)"
+	}
+	return of, true
 }
 
 // checkRestoreTested is BAK-02: a restore of the asset was tested within
@@ -113,7 +132,7 @@ func checkRestoreTested(e *Evidence) outcome {
 	due := newest.Time.Add(interval)
 	if !e.Now.Before(due) {
 		return outcome{findings: []isms.Finding{{Resource: ref, Message: fmt.Sprintf(
-			"the last tested restore, %s, was at %s, longer ago than the restore test interval %s; test a restore", newest.Source, formatTime(newest.Time), interval)}}}
+			"the last tested restore, %s, was at %s, longer ago than the restore test interval %s; test a restore", newest.Source, formatTime(newest.Time), FormatDuration(interval))}}}
 	}
-	return outcome{recheckAt: due, passed: []string{fmt.Sprintf("%s tested a restore at %s, within %s", newest.Source, formatTime(newest.Time), interval)}}
+	return outcome{recheckAt: due, passed: []string{fmt.Sprintf("%s tested a restore at %s, within the restore test interval %s: %s", newest.Source, formatTime(newest.Time), FormatDuration(interval), newest.Detail)}}
 }

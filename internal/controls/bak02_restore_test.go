@@ -223,7 +223,8 @@ func TestNewestRestoreTestDuration(t *testing.T) {
 			name: "a Restore: completion minus start",
 			evidence: backupEvidence(withBackups(completedBackup("daily-1", daysAgo(11))),
 				withRestores(veleroRestore("drill-1", "daily-1", "Completed", 0, daysAgo(10).Add(-95*time.Minute), daysAgo(10)))),
-			want: RestoreRecord{Time: daysAgo(10), Source: "Restore/velero/drill-1", Duration: 95 * time.Minute},
+			want: RestoreRecord{Time: daysAgo(10), Source: "Restore/velero/drill-1", Duration: 95 * time.Minute,
+				Detail: "Restore of Backup velero/daily-1, no errors, in 1h35m"},
 		},
 		{
 			name: "a plan record: its achievedRTO",
@@ -239,7 +240,7 @@ func TestNewestRestoreTestDuration(t *testing.T) {
 				t.Fatal("no restore test found")
 			}
 			if tc.want.Source == "" {
-				got.Source = "" // the record's wording is not asserted
+				got.Source, got.Detail = "", "" // the record's wording is not asserted
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("NewestRestoreTest (-want +got):\n%s", diff)

@@ -69,12 +69,12 @@ var Catalogue = []Control{
 	},
 	{
 		ID: isms.ControlIngressTLS, Family: isms.ConditionEncryptedInTransit, Likelihood: 4,
-		Title:           "Every Ingress host that reaches the asset is served over TLS",
-		Failure:         "Ingress hosts served without TLS",
+		Title:           "Traffic that reaches the asset from outside the cluster is encrypted: Ingresses, Gateway API routes, LoadBalancer and NodePort Services",
+		Failure:         "unencrypted traffic from outside the cluster",
 		References:      []string{"iso27001-2022:A.8.24", "iso27001-2022:A.8.20", "caf-3.2:B3.b", "ndg:9", "nhs-cop-2007:22-24"},
 		defaultLevel:    always(isms.LevelRequired),
 		override:        func(c *isms.ControlsSpec) isms.ControlLevel { return encryption(c).InTransit },
-		check:           checkIngressTLS,
+		check:           checkExternalTLS,
 		judgesWorkloads: true,
 	},
 	{
@@ -115,6 +115,8 @@ var Catalogue = []Control{
 		},
 		override: func(c *isms.ControlsSpec) isms.ControlLevel { return backup(c).RestoreTest },
 		check:    checkRestoreTested,
+		// A restore of a namespace-wide Backup shows nothing of an asset that selects nothing.
+		judgesWorkloads: true,
 	},
 	{
 		ID: isms.ControlPodSecurity, Family: isms.ConditionAccessControlled, Likelihood: 3,
@@ -138,7 +140,7 @@ var Catalogue = []Control{
 	},
 	{
 		ID: isms.ControlSecretAccess, Family: isms.ConditionAccessControlled, Likelihood: 3,
-		Title:           "Only allowed subjects can read the asset's Secrets, exec into its pods or create pods beside them",
+		Title:           "Only allowed subjects can read the asset's Secrets or reach them: exec into or attach to its pods, create or change workloads beside them, request its ServiceAccounts' tokens, impersonate, escalate or bind roles",
 		Failure:         "unapproved access to Secrets or pods",
 		References:      []string{"iso27001-2022:A.5.15", "iso27001-2022:A.5.18", "iso27001-2022:A.8.2", "iso27001-2022:A.8.3", "caf-3.2:B2.a", "caf-3.2:B2.c", "ndg:4", "nhs-cop-2007:22-24"},
 		defaultLevel:    sensitiveOr(isms.LevelRequired, isms.LevelRecommended),

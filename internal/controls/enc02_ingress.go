@@ -12,26 +12,24 @@ import (
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 )
 
-// checkIngressTLS is ENC-02: every Ingress host that routes to a Service selecting the
-// asset's pods is covered by the Ingress's spec.tls; a rule with no host (or the default
-// backend) needs a TLS entry with no hosts.
-func checkIngressTLS(e *Evidence) outcome {
-	var out outcome
-	services := selectingServices(e)
+// ingresses judges the Ingresses (networking.k8s.io/v1) of the asset's namespace: every
+// host that routes to a Service selecting the asset's pods is covered by the Ingress's
+// spec.tls; a rule with no host (or the default backend) needs a TLS entry with no hosts.
+func (c *transitCheck) ingresses(e *Evidence, services map[string]bool) {
 	for _, ing := range e.Ingresses {
-		uncovered, routes := uncoveredHosts(&ing, services)
-		if !routes {
+		covered, uncovered := ingressHosts(&ing, services)
+		if len(covered)+len(uncovered) == 0 {
 			continue
 		}
+		c.reached = true
 		ref := "Ingress/" + ing.Name
 		if len(uncovered) == 0 {
-			out.passed = append(out.passed, ref+": every host that reaches the asset is served over TLS")
+			c.out.passed = append(c.out.passed, fmt.Sprintf("%s serves the asset over TLS for %s", ref, strings.Join(covered, ", ")))
 			continue
 		}
-		out.findings = append(out.findings, isms.Finding{Resource: ref,
+		c.out.findings = append(c.out.findings, isms.Finding{Resource: ref,
 			Message: fmt.Sprintf("routes to the asset without TLS for %s; cover each with a spec.tls entry", strings.Join(uncovered, ", "))})
 	}
-	return out
 }
 
 // selectingServices returns the names of the Services whose selector matches the pod
@@ -59,17 +57,19 @@ func selectsAnyWorkload(svc corev1.Service, workloads []Workload) bool {
 	return false
 }
 
-// uncoveredHosts returns, sorted, the hosts (quoted; "a rule without a host" or "the
-// default backend" for those) through which ing routes to one of services without TLS,
-// and whether ing routes to any of them at all.
-func uncoveredHosts(ing *networkingv1.Ingress, services map[string]bool) ([]string, bool) {
-	routes := false
-	var uncovered []string
-	if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil && services[b.Service.Name] {
-		routes = true
-		if !tlsCovers(ing.Spec.TLS, "") {
-			uncovered = append(uncovered, "the default backend")
+// ingressHosts returns, sorted, the hosts (quoted; "a rule without a host" or "the
+// default backend" for those) through which ing routes to one of services with TLS and
+// those without; both are empty when ing routes to none of them.
+func ingressHosts(ing *networkingv1.Ingress, services map[string]bool) (covered, uncovered []string) {
+	judge := func(host, label string) {
+		if tlsCovers(ing.Spec.TLS, host) {
+			covered = append(covered, label)
+		} else {
+			uncovered = append(uncovered, label)
 		}
+	}
+	if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil && services[b.Service.Name] {
+		judge("", "the default backend")
 	}
 	for _, rule := range ing.Spec.Rules {
 		if rule.HTTP == nil || !slices.ContainsFunc(rule.HTTP.Paths, func(p networkingv1.HTTPIngressPath) bool {
@@ -77,18 +77,15 @@ func uncoveredHosts(ing *networkingv1.Ingress, services map[string]bool) ([]stri
 		}) {
 			continue
 		}
-		routes = true
-		if tlsCovers(ing.Spec.TLS, rule.Host) {
-			continue
-		}
 		if rule.Host == "" {
-			uncovered = append(uncovered, "a rule without a host")
+			judge("", "a rule without a host")
 		} else {
-			uncovered = append(uncovered, fmt.Sprintf("host %q", rule.Host))
+			judge(rule.Host, fmt.Sprintf("host %q", rule.Host))
 		}
 	}
+	slices.Sort(covered)
 	slices.Sort(uncovered)
-	return slices.Compact(uncovered), routes
+	return slices.Compact(covered), slices.Compact(uncovered)
 }
 
 // tlsCovers reports whether a TLS entry covers host; "" (no host) needs an entry without hosts.

@@ -33,7 +33,7 @@ func TestCheckIngressTLS(t *testing.T) {
 		{
 			name:      "host covered by spec.tls",
 			ingresses: []networkingv1.Ingress{ingress("epr", []networkingv1.IngressTLS{tls("records.trust.nhs.uk")}, rule("records.trust.nhs.uk", "epr-web"))},
-			want:      pass("Ingress/epr"),
+			want:      expect{passed: []string{`Ingress/epr serves the asset over TLS for host "records.trust.nhs.uk"`}, notPassed: []string{"nothing reaches"}},
 		},
 		{
 			name:      "host not in spec.tls",
@@ -55,7 +55,7 @@ func TestCheckIngressTLS(t *testing.T) {
 		{
 			name:      "rule without host and a TLS entry with no hosts",
 			ingresses: []networkingv1.Ingress{ingress("epr", []networkingv1.IngressTLS{tls()}, rule("", "epr-web"))},
-			want:      pass("Ingress/epr"),
+			want:      pass("Ingress/epr serves the asset over TLS for a rule without a host"),
 		},
 		{
 			name:      "rule without host and only TLS entries with hosts",
@@ -96,24 +96,24 @@ func TestCheckIngressTLS(t *testing.T) {
 		{
 			name:      "Ingress routing to a Service that does not select the asset's pods is ignored",
 			ingresses: []networkingv1.Ingress{ingress("billing", nil, rule("billing.trust.nhs.uk", "billing"))},
-			want:      expect{notPassed: []string{"Ingress/billing"}},
+			want:      expect{passed: []string{"nothing reaches the asset"}, notPassed: []string{"Ingress/billing"}},
 		},
 		{
 			name:      "Ingress routing to a Service without a selector is ignored",
 			ingresses: []networkingv1.Ingress{ingress("manual", nil, rule("manual.trust.nhs.uk", "manual"))},
-			want:      expect{notPassed: []string{"Ingress/manual"}},
+			want:      expect{passed: []string{"nothing reaches the asset"}, notPassed: []string{"Ingress/manual"}},
 		},
 		{
 			name:      "Ingress routing to a Service that does not exist is ignored",
 			ingresses: []networkingv1.Ingress{ingress("gone", nil, rule("gone.trust.nhs.uk", "gone"))},
-			want:      expect{notPassed: []string{"Ingress/gone"}},
+			want:      expect{passed: []string{"nothing reaches the asset"}, notPassed: []string{"Ingress/gone"}},
 		},
 		{
 			name:   "only the rules that reach the asset are judged",
 			reason: "billing.trust.nhs.uk routes elsewhere, so its missing TLS is not the asset's",
 			ingresses: []networkingv1.Ingress{ingress("shared", []networkingv1.IngressTLS{tls("records.trust.nhs.uk")},
 				rule("billing.trust.nhs.uk", "billing"), rule("records.trust.nhs.uk", "epr-web"))},
-			want: pass("Ingress/shared"),
+			want: expect{passed: []string{`Ingress/shared serves the asset over TLS for host "records.trust.nhs.uk"`}, notPassed: []string{"billing.trust.nhs.uk"}},
 		},
 		{
 			name: "one path of a rule reaching the asset is enough to judge the rule",
@@ -129,12 +129,18 @@ func TestCheckIngressTLS(t *testing.T) {
 		{
 			name:      "default backend to the asset with a TLS entry with no hosts",
 			ingresses: []networkingv1.Ingress{withDefaultBackend(ingress("epr-default", []networkingv1.IngressTLS{tls()}), "epr-web")},
-			want:      pass("Ingress/epr-default"),
+			want:      pass("Ingress/epr-default serves the asset over TLS for the default backend"),
+		},
+		{
+			name: "every covered host is named, sorted",
+			ingresses: []networkingv1.Ingress{ingress("epr", []networkingv1.IngressTLS{tls("records.trust.nhs.uk"), tls()},
+				rule("records.trust.nhs.uk", "epr-web"), rule("", "epr-api"))},
+			want: pass(`Ingress/epr serves the asset over TLS for a rule without a host, host "records.trust.nhs.uk"`),
 		},
 		{
 			name:      "default backend to another Service is ignored",
 			ingresses: []networkingv1.Ingress{withDefaultBackend(ingress("billing-default", nil), "billing")},
-			want:      expect{notPassed: []string{"Ingress/billing-default"}},
+			want:      expect{passed: []string{"nothing reaches the asset"}, notPassed: []string{"Ingress/billing-default"}},
 		},
 		{
 			name: "each Ingress is its own finding",
@@ -148,7 +154,7 @@ func TestCheckIngressTLS(t *testing.T) {
 					ingressFailing("epr-public", "records.trust.nhs.uk"),
 					ingressFailing("epr-admin", "records-admin.trust.nhs.uk"),
 				},
-				passed: []string{"Ingress/epr-ok"},
+				passed: []string{`Ingress/epr-ok serves the asset over TLS for host "ok.trust.nhs.uk"`},
 			},
 		},
 	}
@@ -159,7 +165,7 @@ func TestCheckIngressTLS(t *testing.T) {
 				e.Services = services
 				e.Ingresses = tc.ingresses
 			})
-			assertOutcome(t, checkIngressTLS(e), tc.want)
+			assertOutcome(t, checkExternalTLS(e), tc.want)
 		})
 	}
 }

@@ -2,7 +2,9 @@ package controls
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
@@ -90,4 +92,12 @@ func Evaluate(e *Evidence) Evaluation {
 // compareFindings orders findings by control, resource and message.
 func compareFindings(a, b isms.Finding) int {
 	return cmp.Or(cmp.Compare(a.Control, b.Control), cmp.Compare(a.Resource, b.Resource), cmp.Compare(a.Message, b.Message))
+}
+
+// Evidence is what passed, in words: the first max sentences of Passed, and how many more.
+func (r Result) Evidence(max int) string {
+	if len(r.Passed) <= max {
+		return strings.Join(r.Passed, "; ")
+	}
+	return strings.Join(r.Passed[:max], "; ") + fmt.Sprintf("; and %d more", len(r.Passed)-max)
 }

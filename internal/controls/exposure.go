@@ -3,23 +3,23 @@ package controls
 import (
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 )
 
 // Exposed reports whether a failing resource among findings is reachable from outside the
-// cluster (risk.md: it raises a detected risk's likelihood by one): an Ingress, or a
-// workload that a LoadBalancer or NodePort Service, or a Service an Ingress routes to,
-// selects. A finding about something else (a claim, a binding, the asset) counts as
-// exposed when any of the asset's workloads is.
+// cluster (risk.md: it raises a detected risk's likelihood by one): an Ingress or a
+// Gateway API route, or a workload that a LoadBalancer or NodePort Service, or a Service
+// an Ingress or a Gateway API route attached to a Gateway routes to, selects. A finding
+// about something else (a claim, a binding, the asset) counts as exposed when any of the
+// asset's workloads is.
 func Exposed(e *Evidence, findings []isms.Finding) bool {
 	exposed := exposedWorkloads(e)
 	for _, f := range findings {
 		kind, _, _ := strings.Cut(f.Resource, "/")
 		switch {
-		case kind == "Ingress":
+		case kind == "Ingress", kind == kindHTTPRoute, kind == kindGRPCRoute, kind == kindTLSRoute:
 			return true
 		case exposed[f.Resource]:
 			return true
@@ -57,10 +57,12 @@ func exposedWorkloads(e *Evidence) map[string]bool {
 			}
 		}
 	}
+	for name := range gatewayRoutedServices(e) {
+		routed[name] = true
+	}
 	exposed := map[string]bool{}
 	for _, svc := range e.Services {
-		external := svc.Spec.Type == corev1.ServiceTypeLoadBalancer || svc.Spec.Type == corev1.ServiceTypeNodePort
-		if len(svc.Spec.Selector) == 0 || (!external && !routed[svc.Name]) {
+		if len(svc.Spec.Selector) == 0 || (!isExternalService(svc) && !routed[svc.Name]) {
 			continue
 		}
 		selector := labels.SelectorFromSet(svc.Spec.Selector)
@@ -71,4 +73,22 @@ func exposedWorkloads(e *Evidence) map[string]bool {
 		}
 	}
 	return exposed
+}
+
+// gatewayRoutedServices returns the names of the Services selecting the asset's pods that
+// a Gateway API route attached to a listener of an existing Gateway may send traffic to.
+// Where the evidence cannot judge a route (a reference no ReferenceGrant is known to
+// allow, a listener whose namespace selector cannot be read), it counts: exposure only
+// raises the likelihood of a risk already found.
+func gatewayRoutedServices(e *Evidence) map[string]bool {
+	routed := map[string]bool{}
+	for _, r := range reachingRoutes(e, selectingServices(e)) {
+		if len(r.attachments) == 0 && len(r.undecided) == 0 {
+			continue
+		}
+		for _, name := range r.services {
+			routed[name] = true
+		}
+	}
+	return routed
 }

@@ -31,7 +31,7 @@ func checkReviewed(e *Evidence) outcome {
 	if last == nil {
 		due := e.Asset.CreationTimestamp.Add(ReviewGracePeriod)
 		if e.Now.Before(due) {
-			return outcome{recheckAt: due, passed: []string{fmt.Sprintf("not reviewed yet; the first review is due by %s", due.UTC().Format(time.DateOnly))}}
+			return outcome{recheckAt: due, passed: []string{fmt.Sprintf("never reviewed, within the %d-day grace period of a new asset; the first review is due by %s", int(ReviewGracePeriod.Hours()/24), due.UTC().Format(time.DateOnly))}}
 		}
 		return outcome{findings: []isms.Finding{{Resource: ref,
 			Message: fmt.Sprintf("the asset has never been reviewed (first review was due by %s); the owner should review it and set spec.review.lastReviewed", due.UTC().Format(time.DateOnly))}}}

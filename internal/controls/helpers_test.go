@@ -12,7 +12,9 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 )
@@ -539,4 +541,196 @@ func withPlans(plans ...isms.ContinuityPlan) func(*Evidence) {
 // continuityPlanRef sets the asset's spec.continuityPlanRef.
 func continuityPlanRef(name string) func(*isms.InformationAsset) {
 	return func(a *isms.InformationAsset) { a.Spec.ContinuityPlanRef = &isms.LocalObjectReference{Name: name} }
+}
+
+// The Gateway API fixtures: Gateways live in namespace "infra"; a route lives in the
+// asset's namespace unless a case says otherwise.
+const gatewayNamespace = "infra"
+
+// gatewayAPI is the evidence of a cluster serving every Gateway API kind ENC-02 reads,
+// holding the given Gateways and the namespaces epr, infra and shared (team=shared).
+func gatewayAPI(gateways ...*gatewayv1.Gateway) GatewayAPI {
+	g := GatewayAPI{Installed: true, GRPCRoutesServed: true, TLSRoutesServed: true, ReferenceGrantsServed: true,
+		Gateways: map[types.NamespacedName]*gatewayv1.Gateway{},
+		Namespaces: map[string]*corev1.Namespace{
+			testNamespace:    {ObjectMeta: metav1.ObjectMeta{Name: testNamespace, Labels: map[string]string{"kubernetes.io/metadata.name": testNamespace}}},
+			gatewayNamespace: {ObjectMeta: metav1.ObjectMeta{Name: gatewayNamespace, Labels: map[string]string{"kubernetes.io/metadata.name": gatewayNamespace}}},
+			"shared":         {ObjectMeta: metav1.ObjectMeta{Name: "shared", Labels: map[string]string{"kubernetes.io/metadata.name": "shared", "team": "shared"}}},
+		}}
+	for _, gw := range gateways {
+		g.Gateways[types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}] = gw
+	}
+	return g
+}
+
+func gatewayIn(namespace, name string, listeners ...gatewayv1.Listener) *gatewayv1.Gateway {
+	return &gatewayv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec: gatewayv1.GatewaySpec{GatewayClassName: "nginx", Listeners: listeners}}
+}
+
+// listener returns a listener admitting routes from all namespaces; hostname "" leaves
+// it unset. HTTPS listeners terminate TLS with the certificate epr-tls.
+func listener(name string, protocol gatewayv1.ProtocolType, port int32, hostname string, mutate ...func(*gatewayv1.Listener)) gatewayv1.Listener {
+	l := gatewayv1.Listener{Name: gatewayv1.SectionName(name), Protocol: protocol, Port: gatewayv1.PortNumber(port),
+		AllowedRoutes: &gatewayv1.AllowedRoutes{Namespaces: &gatewayv1.RouteNamespaces{From: ptr(gatewayv1.NamespacesFromAll)}}}
+	if hostname != "" {
+		l.Hostname = ptr(gatewayv1.Hostname(hostname))
+	}
+	if protocol == gatewayv1.HTTPSProtocolType {
+		l.TLS = &gatewayv1.ListenerTLSConfig{Mode: ptr(gatewayv1.TLSModeTerminate),
+			CertificateRefs: []gatewayv1.SecretObjectReference{{Name: "epr-tls"}}}
+	}
+	for _, m := range mutate {
+		m(&l)
+	}
+	return l
+}
+
+func httpListener(hostname string, mutate ...func(*gatewayv1.Listener)) gatewayv1.Listener {
+	return listener("http", gatewayv1.HTTPProtocolType, 80, hostname, mutate...)
+}
+
+func httpsListener(hostname string, mutate ...func(*gatewayv1.Listener)) gatewayv1.Listener {
+	return listener("https", gatewayv1.HTTPSProtocolType, 443, hostname, mutate...)
+}
+
+// tlsListener is a listener of protocol TLS with the given tls.mode.
+func tlsListener(hostname string, mode gatewayv1.TLSModeType) gatewayv1.Listener {
+	return listener("tls", gatewayv1.TLSProtocolType, 443, hostname, func(l *gatewayv1.Listener) {
+		l.TLS = &gatewayv1.ListenerTLSConfig{Mode: ptr(mode)}
+	})
+}
+
+// routesFrom sets a listener's allowedRoutes.namespaces; a nil AllowedRoutes when from is "".
+func routesFrom(from gatewayv1.FromNamespaces, selector *metav1.LabelSelector) func(*gatewayv1.Listener) {
+	return func(l *gatewayv1.Listener) {
+		if from == "" {
+			l.AllowedRoutes = nil
+			return
+		}
+		l.AllowedRoutes.Namespaces = &gatewayv1.RouteNamespaces{From: ptr(from), Selector: selector}
+	}
+}
+
+// routeKinds sets a listener's allowedRoutes.kinds (group gateway.networking.k8s.io).
+func routeKinds(kinds ...string) func(*gatewayv1.Listener) {
+	return func(l *gatewayv1.Listener) {
+		for _, k := range kinds {
+			l.AllowedRoutes.Kinds = append(l.AllowedRoutes.Kinds, gatewayv1.RouteGroupKind{Kind: gatewayv1.Kind(k)})
+		}
+	}
+}
+
+// parentRef names a Gateway; namespace "" and section "" leave those unset.
+func parentRef(namespace, name, section string) gatewayv1.ParentReference {
+	p := gatewayv1.ParentReference{Name: gatewayv1.ObjectName(name)}
+	if namespace != "" {
+		p.Namespace = ptr(gatewayv1.Namespace(namespace))
+	}
+	if section != "" {
+		p.SectionName = ptr(gatewayv1.SectionName(section))
+	}
+	return p
+}
+
+// infraGateway is parentRef of the Gateway "public" of namespace infra.
+func infraGateway(section string) gatewayv1.ParentReference {
+	return parentRef(gatewayNamespace, "public", section)
+}
+
+// serviceRef is a backendRef to a Service; namespace "" leaves it unset (the route's).
+func serviceRef(namespace, name string) gatewayv1.BackendObjectReference {
+	b := gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(name), Port: ptr(gatewayv1.PortNumber(80))}
+	if namespace != "" {
+		b.Namespace = ptr(gatewayv1.Namespace(namespace))
+	}
+	return b
+}
+
+// httpRoute returns an HTTPRoute with the given parents, hostnames and rules.
+func httpRoute(namespace, name string, parents []gatewayv1.ParentReference, hostnames []string, rules ...gatewayv1.HTTPRouteRule) gatewayv1.HTTPRoute {
+	r := gatewayv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
+	r.Spec.ParentRefs = parents
+	for _, h := range hostnames {
+		r.Spec.Hostnames = append(r.Spec.Hostnames, gatewayv1.Hostname(h))
+	}
+	r.Spec.Rules = rules
+	return r
+}
+
+// forward is an HTTPRoute rule sending requests to the backends.
+func forward(backends ...gatewayv1.BackendObjectReference) gatewayv1.HTTPRouteRule {
+	var rule gatewayv1.HTTPRouteRule
+	for _, b := range backends {
+		rule.BackendRefs = append(rule.BackendRefs, gatewayv1.HTTPBackendRef{BackendRef: gatewayv1.BackendRef{BackendObjectReference: b}})
+	}
+	return rule
+}
+
+// redirect is an HTTPRoute rule answering with a RequestRedirect to the scheme, listing
+// the backends beside it (which the v1 CRD refuses, and manifests may hold).
+func redirect(scheme string, backends ...gatewayv1.BackendObjectReference) gatewayv1.HTTPRouteRule {
+	rule := forward(backends...)
+	rule.Filters = []gatewayv1.HTTPRouteFilter{{Type: gatewayv1.HTTPRouteFilterRequestRedirect,
+		RequestRedirect: &gatewayv1.HTTPRequestRedirectFilter{Scheme: ptr(scheme), StatusCode: ptr(301)}}}
+	return rule
+}
+
+func grpcRoute(namespace, name string, parents []gatewayv1.ParentReference, hostnames []string, backends ...gatewayv1.BackendObjectReference) gatewayv1.GRPCRoute {
+	r := gatewayv1.GRPCRoute{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
+	r.Spec.ParentRefs = parents
+	for _, h := range hostnames {
+		r.Spec.Hostnames = append(r.Spec.Hostnames, gatewayv1.Hostname(h))
+	}
+	var rule gatewayv1.GRPCRouteRule
+	for _, b := range backends {
+		rule.BackendRefs = append(rule.BackendRefs, gatewayv1.GRPCBackendRef{BackendRef: gatewayv1.BackendRef{BackendObjectReference: b}})
+	}
+	r.Spec.Rules = []gatewayv1.GRPCRouteRule{rule}
+	return r
+}
+
+func tlsRoute(namespace, name string, parents []gatewayv1.ParentReference, hostnames []string, backends ...gatewayv1.BackendObjectReference) gatewayv1.TLSRoute {
+	r := gatewayv1.TLSRoute{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
+	r.Spec.ParentRefs = parents
+	for _, h := range hostnames {
+		r.Spec.Hostnames = append(r.Spec.Hostnames, gatewayv1.Hostname(h))
+	}
+	var rule gatewayv1.TLSRouteRule
+	for _, b := range backends {
+		rule.BackendRefs = append(rule.BackendRefs, gatewayv1.BackendRef{BackendObjectReference: b})
+	}
+	r.Spec.Rules = []gatewayv1.TLSRouteRule{rule}
+	return r
+}
+
+// referenceGrant is a ReferenceGrant of the asset's namespace letting routes of kind
+// fromKind in fromNamespace reference its Services (the one named, when toName is set).
+func referenceGrant(fromKind, fromNamespace, toName string) gatewayv1.ReferenceGrant {
+	to := gatewayv1.ReferenceGrantTo{Group: "", Kind: "Service"}
+	if toName != "" {
+		to.Name = ptr(gatewayv1.ObjectName(toName))
+	}
+	return gatewayv1.ReferenceGrant{ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "from-" + fromNamespace},
+		Spec: gatewayv1.ReferenceGrantSpec{
+			From: []gatewayv1.ReferenceGrantFrom{{Group: gatewayv1.GroupName, Kind: gatewayv1.Kind(fromKind), Namespace: gatewayv1.Namespace(fromNamespace)}},
+			To:   []gatewayv1.ReferenceGrantTo{to},
+		}}
+}
+
+// exposedService is a Service of the given type selecting app=epr, with the ports.
+func exposedService(name string, serviceType corev1.ServiceType, ports ...corev1.ServicePort) corev1.Service {
+	svc := service(name, map[string]string{"app": "epr"})
+	svc.Spec.Type = serviceType
+	svc.Spec.Ports = ports
+	return svc
+}
+
+// servicePort is a TCP port; name and appProtocol "" leave them unset.
+func servicePort(port int32, name, appProtocol string) corev1.ServicePort {
+	p := corev1.ServicePort{Name: name, Port: port, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(8443)}
+	if appProtocol != "" {
+		p.AppProtocol = ptr(appProtocol)
+	}
+	return p
 }

@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
@@ -109,10 +110,145 @@ func (g *Gatherer) Gather(ctx context.Context, asset *isms.InformationAsset, now
 	}
 	e.Services, e.Ingresses, e.NetworkPolicies = services.Items, ingresses.Items, policies.Items
 	e.RBAC.RoleBindings, e.RBAC.ClusterRoleBindings = roleBindings.Items, clusterBindings.Items
+	if e.RBAC.ServiceAccountBindings, err = g.serviceAccountBindings(ctx, ns, e.Workloads); err != nil {
+		return nil, err
+	}
 	if e.Mesh, err = g.mesh(ctx, ns); err != nil {
 		return nil, err
 	}
+	if e.Gateway, err = g.gateway(ctx, ns, e.Services, e.Workloads); err != nil {
+		return nil, err
+	}
 	return e, nil
+}
+
+// serviceAccountBindings returns the RoleBindings, in any namespace, that name a
+// ServiceAccount the workloads run as.
+func (g *Gatherer) serviceAccountBindings(ctx context.Context, ns string, workloads []controls.Workload) ([]rbacv1.RoleBinding, error) {
+	seen := map[string]bool{}
+	var bindings []rbacv1.RoleBinding
+	for _, w := range workloads {
+		sa := cmp.Or(w.Template.Spec.ServiceAccountName, w.Template.Spec.DeprecatedServiceAccount, "default")
+		if seen[sa] {
+			continue
+		}
+		seen[sa] = true
+		var list rbacv1.RoleBindingList
+		if err := g.Reader.List(ctx, &list, client.MatchingFields{IndexServiceAccountSubject: ns + "/" + sa}); err != nil {
+			return nil, fmt.Errorf("listing the RoleBindings of ServiceAccount %s/%s: %w", ns, sa, err)
+		}
+		bindings = append(bindings, list.Items...)
+	}
+	slices.SortFunc(bindings, func(a, b rbacv1.RoleBinding) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	return slices.CompactFunc(bindings, func(a, b rbacv1.RoleBinding) bool { return a.Namespace == b.Namespace && a.Name == b.Name }), nil
+}
+
+// gateway reads what the Gateway API shows of the routes that reach the asset: the routes,
+// of any namespace, whose backendRefs name a Service selecting the asset's pods, the
+// Gateways they attach to, the ReferenceGrants of the asset's namespace and the routes'
+// namespaces.
+func (g *Gatherer) gateway(ctx context.Context, ns string, services []corev1.Service, workloads []controls.Workload) (controls.GatewayAPI, error) {
+	api := controls.GatewayAPI{Installed: g.installed(Gateway) && g.installed(HTTPRoute),
+		GRPCRoutesServed: g.installed(GRPCRoute), TLSRoutesServed: g.installed(TLSRoute), ReferenceGrantsServed: g.installed(ReferenceGrant),
+		Gateways: map[types.NamespacedName]*gatewayv1.Gateway{}, Namespaces: map[string]*corev1.Namespace{}}
+	if !api.Installed {
+		return api, nil
+	}
+	var keys []string
+	for _, svc := range services {
+		if selectsAny(svc.Spec.Selector, workloads) {
+			keys = append(keys, ns+"/"+svc.Name)
+		}
+	}
+	var routes []client.Object
+	for _, key := range keys {
+		for _, kind := range []struct {
+			served bool
+			list   client.ObjectList
+		}{{true, &gatewayv1.HTTPRouteList{}}, {api.GRPCRoutesServed, &gatewayv1.GRPCRouteList{}}, {api.TLSRoutesServed, &gatewayv1.TLSRouteList{}}} {
+			if !kind.served {
+				continue
+			}
+			if err := g.Reader.List(ctx, kind.list, client.MatchingFields{IndexBackendService: key}); err != nil {
+				return api, fmt.Errorf("listing the routes to Service %s: %w", key, err)
+			}
+			switch list := kind.list.(type) {
+			case *gatewayv1.HTTPRouteList:
+				api.HTTPRoutes = appendNew(api.HTTPRoutes, list.Items...)
+			case *gatewayv1.GRPCRouteList:
+				api.GRPCRoutes = appendNew(api.GRPCRoutes, list.Items...)
+			case *gatewayv1.TLSRouteList:
+				api.TLSRoutes = appendNew(api.TLSRoutes, list.Items...)
+			}
+		}
+	}
+	for i := range api.HTTPRoutes {
+		routes = append(routes, &api.HTTPRoutes[i])
+	}
+	for i := range api.GRPCRoutes {
+		routes = append(routes, &api.GRPCRoutes[i])
+	}
+	for i := range api.TLSRoutes {
+		routes = append(routes, &api.TLSRoutes[i])
+	}
+	for _, route := range routes {
+		for _, key := range parentGateways(route) {
+			gwNamespace, name, _ := strings.Cut(key, "/")
+			nn := types.NamespacedName{Namespace: gwNamespace, Name: name}
+			if _, read := api.Gateways[nn]; read {
+				continue
+			}
+			gw := &gatewayv1.Gateway{}
+			if err := g.Reader.Get(ctx, nn, gw); err == nil {
+				api.Gateways[nn] = gw
+			} else if client.IgnoreNotFound(err) != nil {
+				return api, fmt.Errorf("reading Gateway %s: %w", nn, err)
+			}
+		}
+		if _, read := api.Namespaces[route.GetNamespace()]; !read {
+			namespace := &corev1.Namespace{}
+			if err := g.Reader.Get(ctx, types.NamespacedName{Name: route.GetNamespace()}, namespace); err == nil {
+				api.Namespaces[namespace.Name] = namespace
+			} else if client.IgnoreNotFound(err) != nil {
+				return api, fmt.Errorf("reading namespace %s: %w", route.GetNamespace(), err)
+			}
+		}
+	}
+	if api.ReferenceGrantsServed {
+		var grants gatewayv1.ReferenceGrantList
+		if err := g.Reader.List(ctx, &grants, client.InNamespace(ns)); err != nil {
+			return api, fmt.Errorf("listing ReferenceGrants: %w", err)
+		}
+		api.ReferenceGrants = grants.Items
+	}
+	return api, nil
+}
+
+// selectsAny reports whether a Service's selector selects a pod of any of the workloads.
+func selectsAny(selector map[string]string, workloads []controls.Workload) bool {
+	if len(selector) == 0 {
+		return false // a Service without a selector selects no pod
+	}
+	return slices.ContainsFunc(workloads, func(w controls.Workload) bool {
+		return labels.SelectorFromSet(selector).Matches(labels.Set(w.Template.Labels))
+	})
+}
+
+// appendNew appends the objects that are not in list yet (a route reaching two of the
+// asset's Services is found twice).
+func appendNew[T any, PT interface {
+	*T
+	client.Object
+}](list []T, items ...T) []T {
+	for _, item := range items {
+		key := client.ObjectKeyFromObject(PT(&item))
+		if !slices.ContainsFunc(list, func(t T) bool { return client.ObjectKeyFromObject(PT(&t)) == key }) {
+			list = append(list, item)
+		}
+	}
+	return list
 }
 
 // GatherBackups reads the part of the evidence the backup and continuity controls use:

@@ -3,8 +3,10 @@ package evidence_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -19,9 +21,11 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -38,6 +42,45 @@ var env *testenv.Env
 
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(m, testenv.Options{}, &env))
+}
+
+// indexed answers the gatherer's field-index questions (client.MatchingFields over
+// evidence.Indexes) from the API server, which knows no such fields: it lists and keeps
+// what the index function gives the value asked, as the operator's cache would.
+type indexed struct{ client.Client }
+
+func (r indexed) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	o := client.ListOptions{}
+	o.ApplyOptions(opts)
+	if o.FieldSelector == nil || o.FieldSelector.Empty() {
+		return r.Client.List(ctx, list, opts...)
+	}
+	req := o.FieldSelector.Requirements()[0]
+	indexes := slices.Clone(evidence.Indexes)
+	for _, gvk := range evidence.OptionalKinds {
+		indexes = append(indexes, evidence.OptionalIndexes(gvk)...)
+	}
+	for _, index := range indexes {
+		if index.Field != req.Field {
+			continue
+		}
+		if err := r.Client.List(ctx, list, client.InNamespace(o.Namespace)); err != nil {
+			return err
+		}
+		var kept []runtime.Object
+		err := meta.EachListItem(list, func(item runtime.Object) error {
+			obj := item.(client.Object)
+			if reflect.TypeOf(obj) == reflect.TypeOf(index.Object) && slices.Contains(index.Extract(obj), req.Value) {
+				kept = append(kept, obj)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return meta.SetList(list, kept)
+	}
+	return fmt.Errorf("no index %s", req.Field)
 }
 
 // assetLabels are the pod template labels the test asset selects.
@@ -269,7 +312,7 @@ func TestGather(t *testing.T) {
 	)
 
 	exempt := []isms.Subject{{Kind: "ServiceAccount", Namespace: "kube-system", Name: "*"}}
-	g := &evidence.Gatherer{Reader: env.Client, Exempt: exempt}
+	g := &evidence.Gatherer{Reader: indexed{env.Client}, Exempt: exempt}
 	now := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
 	e, err := g.Gather(ctx, asset, now)
 	if err != nil {
@@ -479,7 +522,7 @@ func TestGatherReadsPeerAuthentications(t *testing.T) {
 	}
 	installed := func(gvk schema.GroupVersionKind) bool { return gvk == evidence.PeerAuthentication }
 
-	g := &evidence.Gatherer{Reader: env.Client, IstioRootNamespace: root, Installed: installed}
+	g := &evidence.Gatherer{Reader: indexed{env.Client}, IstioRootNamespace: root, Installed: installed}
 	e, err := g.Gather(ctx, asset, time.Now())
 	if err != nil {
 		t.Fatalf("Gather: %v", err)
@@ -534,7 +577,7 @@ func TestGatherInvalidSelector(t *testing.T) {
 			if err := env.Client.Create(context.Background(), asset.DeepCopy()); tc.apiRefuses != apierrors.IsInvalid(err) {
 				t.Fatalf("creating the asset: %v; want the API server to refuse it: %v", err, tc.apiRefuses)
 			}
-			g := &evidence.Gatherer{Reader: env.Client}
+			g := &evidence.Gatherer{Reader: indexed{env.Client}}
 			e, err := g.Gather(context.Background(), asset, time.Now())
 			var invalid evidence.InvalidSelectorError
 			if !errors.As(err, &invalid) {
@@ -554,7 +597,7 @@ func TestGatherInvalidSelector(t *testing.T) {
 // error, and not an InvalidSelectorError (it may be retried).
 func TestGatherNamespaceMissing(t *testing.T) {
 	asset := newAsset("no-such-namespace", metav1.LabelSelector{MatchLabels: assetLabels})
-	g := &evidence.Gatherer{Reader: env.Client}
+	g := &evidence.Gatherer{Reader: indexed{env.Client}}
 	e, err := g.Gather(context.Background(), asset, time.Now())
 	if err == nil {
 		t.Fatalf("Gather = %+v, nil; want an error for the missing namespace", e)
@@ -581,7 +624,7 @@ func TestGatherPodsOfOtherControllers(t *testing.T) {
 			OwnerReferences: controlledBy("apps/v1", "ReplicaSet", "epr-rs")},
 			Spec: podSpec()},
 	)
-	g := &evidence.Gatherer{Reader: env.Client}
+	g := &evidence.Gatherer{Reader: indexed{env.Client}}
 	e, err := g.Gather(context.Background(), asset, time.Now())
 	if err != nil {
 		t.Fatalf("Gather: %v", err)

@@ -15,7 +15,7 @@ import (
 // list to read them into. Pods count only when no controller owns them.
 func WorkloadKinds() []client.ObjectList {
 	return []client.ObjectList{
-		&appsv1.DeploymentList{}, &appsv1.StatefulSetList{}, &appsv1.DaemonSetList{},
+		&appsv1.DeploymentList{}, &appsv1.StatefulSetList{}, &appsv1.DaemonSetList{}, &appsv1.ReplicaSetList{},
 		&batchv1.JobList{}, &batchv1.CronJobList{}, &corev1.PodList{},
 	}
 }
@@ -23,15 +23,16 @@ func WorkloadKinds() []client.ObjectList {
 // WorkloadObjects are the single-object types of WorkloadKinds, for watches.
 func WorkloadObjects() []client.Object {
 	return []client.Object{
-		&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{},
+		&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{}, &appsv1.ReplicaSet{},
 		&batchv1.Job{}, &batchv1.CronJob{}, &corev1.Pod{},
 	}
 }
 
 // PodTemplate returns the pod template of a workload object and its kind; false for an
-// object that is not a workload, or a Pod or Job that a workload controller owns (its
-// owner's template is evaluated instead, so 50 replicas are one finding, not 50). Pods
-// that another controller owns (a database operator's, say) are evaluated as they are.
+// object that is not a workload, or a ReplicaSet, Job or Pod that a workload controller
+// owns (its owner's template is evaluated instead, so 50 replicas are one finding, not
+// 50). A ReplicaSet no Deployment owns is a workload like the rest, and a Pod that another
+// controller owns (a database operator's, say) is evaluated as it is.
 func PodTemplate(obj client.Object) (string, *corev1.PodTemplateSpec, bool) {
 	switch o := obj.(type) {
 	case *appsv1.Deployment:
@@ -40,6 +41,11 @@ func PodTemplate(obj client.Object) (string, *corev1.PodTemplateSpec, bool) {
 		return "StatefulSet", &o.Spec.Template, true
 	case *appsv1.DaemonSet:
 		return "DaemonSet", &o.Spec.Template, true
+	case *appsv1.ReplicaSet:
+		if controlledBy(o, "Deployment") {
+			return "", nil, false
+		}
+		return "ReplicaSet", &o.Spec.Template, true
 	case *batchv1.CronJob:
 		return "CronJob", &o.Spec.JobTemplate.Spec.Template, true
 	case *batchv1.Job:
@@ -48,8 +54,6 @@ func PodTemplate(obj client.Object) (string, *corev1.PodTemplateSpec, bool) {
 		}
 		return "Job", &o.Spec.Template, true
 	case *corev1.Pod:
-		// ReplicaSets are judged through their Deployment (a ReplicaSet nobody owns is
-		// rare and not evaluated).
 		if controlledBy(o, "ReplicaSet", "StatefulSet", "DaemonSet", "Job") {
 			return "", nil, false
 		}

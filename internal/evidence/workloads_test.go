@@ -135,8 +135,21 @@ func TestPodTemplate(t *testing.T) {
 				Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "deployment"}}},
 		},
 		{
-			name: "ReplicaSet is not a workload of its own",
-			obj:  &appsv1.ReplicaSet{ObjectMeta: objectMeta("web-5d8f"), Spec: appsv1.ReplicaSetSpec{Template: template("replicaset")}},
+			name:         "ReplicaSet no Deployment owns: a workload of its own",
+			obj:          &appsv1.ReplicaSet{ObjectMeta: objectMeta("web-5d8f"), Spec: appsv1.ReplicaSetSpec{Template: template("replicaset")}},
+			wantKind:     "ReplicaSet",
+			wantTemplate: ptrTo(template("replicaset")),
+		},
+		{
+			name: "ReplicaSet a Deployment controls: judged through the Deployment",
+			obj: &appsv1.ReplicaSet{ObjectMeta: objectMeta("web-5d8f", owner("Deployment", "web", true)),
+				Spec: appsv1.ReplicaSetSpec{Template: template("replicaset")}},
+		},
+		{
+			name:         "ReplicaSet another controller owns: a workload of its own",
+			obj:          &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "web-5d8f", Namespace: "epr", OwnerReferences: []metav1.OwnerReference{{APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Name: "web", Controller: ptrTo(true)}}}, Spec: appsv1.ReplicaSetSpec{Template: template("replicaset")}},
+			wantKind:     "ReplicaSet",
+			wantTemplate: ptrTo(template("replicaset")),
 		},
 	}
 	for _, tc := range cases {
@@ -169,7 +182,7 @@ func TestWorkloadKindsAndObjectsAgree(t *testing.T) {
 			t.Errorf("PodTemplate(%T) is not a workload", o)
 		}
 	}
-	want := []string{"DeploymentList", "StatefulSetList", "DaemonSetList", "JobList", "CronJobList", "PodList"}
+	want := []string{"DeploymentList", "StatefulSetList", "DaemonSetList", "ReplicaSetList", "JobList", "CronJobList", "PodList"}
 	if diff := cmp.Diff(want, listTypes); diff != "" {
 		t.Errorf("WorkloadKinds (-want +got):\n%s", diff)
 	}
@@ -278,3 +291,5 @@ func TestPeerAuthentication(t *testing.T) {
 		})
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }

@@ -6,6 +6,7 @@ package manifests
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -144,7 +145,13 @@ func decode(raw []byte) (objects []*unstructured.Unstructured, fromList bool, er
 	return objects, true, errs
 }
 
+// check refuses what kubectl apply would refuse before anything is judged: no apiVersion
+// or kind, no name, and metadata whose names, labels or annotations are not strings (YAML
+// reads `namespace: off` as the boolean false, which must not quietly become "default").
 func check(obj *unstructured.Unstructured) error {
+	if err := checkMetadata(obj.Object["metadata"]); err != nil {
+		return fmt.Errorf("%s: %w", cmp.Or(fmt.Sprint(obj.Object["kind"]), "object"), err)
+	}
 	switch {
 	case obj.GetAPIVersion() == "":
 		return errors.New("no apiVersion")
@@ -154,4 +161,52 @@ func check(obj *unstructured.Unstructured) error {
 		return fmt.Errorf("%s without metadata.name", obj.GetKind())
 	}
 	return nil
+}
+
+func checkMetadata(metadata any) error {
+	if metadata == nil {
+		return nil
+	}
+	fields, ok := metadata.(map[string]any)
+	if !ok {
+		return fmt.Errorf("metadata must be an object, not %s", describe(metadata))
+	}
+	for _, name := range []string{"name", "namespace", "generateName"} {
+		if v, found := fields[name]; found && v != nil {
+			if _, isString := v.(string); !isString {
+				return fmt.Errorf("metadata.%s must be a string, not %s (quote it in YAML)", name, describe(v))
+			}
+		}
+	}
+	for _, name := range []string{"labels", "annotations"} {
+		v, found := fields[name]
+		if !found || v == nil {
+			continue
+		}
+		entries, isMap := v.(map[string]any)
+		if !isMap {
+			return fmt.Errorf("metadata.%s must be a map of strings, not %s", name, describe(v))
+		}
+		for key, value := range entries {
+			if _, isString := value.(string); !isString {
+				return fmt.Errorf("metadata.%s[%s] must be a string, not %s (quote it in YAML)", name, key, describe(value))
+			}
+		}
+	}
+	return nil
+}
+
+// describe names a decoded JSON value and its type, e.g. `false (a boolean)`.
+func describe(v any) string {
+	switch v.(type) {
+	case bool:
+		return fmt.Sprintf("%v (a boolean)", v)
+	case int64, float64:
+		return fmt.Sprintf("%v (a number)", v)
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprintf("%v", v)
 }

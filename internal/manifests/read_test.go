@@ -40,6 +40,14 @@ kind: ConfigMap
 metadata: {name: [not, a, string]}
 ---
 {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "json"}}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: yaml-boolean, namespace: off}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: numeric-label, labels: {version: 2}}
 `
 	docs, problems := Parse("stream.yaml", strings.NewReader(input))
 	type doc struct {
@@ -63,7 +71,10 @@ metadata: {name: [not, a, string]}
 		"stream.yaml: document 3: List item 1: ServiceAccount without metadata.name",
 		"stream.yaml: document 3: List item 3: not an object",
 		"stream.yaml: document 4: no apiVersion",
-		"stream.yaml: document 5: ConfigMap without metadata.name",
+		"stream.yaml: document 5: ConfigMap: metadata.name must be a string, not a list",
+		// YAML reads `off` as false: kubectl apply refuses it, so must the audit.
+		"stream.yaml: document 7: ServiceAccount: metadata.namespace must be a string, not false (a boolean)",
+		"stream.yaml: document 8: ServiceAccount: metadata.labels[version] must be a string, not 2 (a number)",
 	}
 	if len(bad) != len(wantBad) {
 		t.Fatalf("problems = %q, want %d", bad, len(wantBad))

@@ -141,7 +141,7 @@ func TestNewRisk(t *testing.T) {
 				Spec: isms.RiskSpec{Source: isms.SourceDetected, AssetRef: &isms.LocalObjectReference{Name: testAssetName},
 					Control: isms.ControlIngressTLS, Owner: jane, Likelihood: 5, Consequence: 2},
 			},
-			inTitle: []string{testAssetName, "Ingress hosts served without TLS"},
+			inTitle: []string{testAssetName, "unencrypted traffic from outside the cluster"},
 		},
 		{
 			name:  "ACC-01 not exposed: the control's default likelihood 3",

@@ -89,6 +89,15 @@ var (
 	}}
 	// UpstreamIstio is Istio's CRDs (PeerAuthentication among them).
 	UpstreamIstio = UpstreamCRDs{Env: "ISTIO_CRDS"}
+	// UpstreamGateway is the Gateway API's standard channel CRDs.
+	UpstreamGateway = UpstreamCRDs{Env: "GATEWAY_CRDS", Files: []string{
+		"gateway.networking.k8s.io_gatewayclasses.yaml",
+		"gateway.networking.k8s.io_gateways.yaml",
+		"gateway.networking.k8s.io_httproutes.yaml",
+		"gateway.networking.k8s.io_grpcroutes.yaml",
+		"gateway.networking.k8s.io_tlsroutes.yaml",
+		"gateway.networking.k8s.io_referencegrants.yaml",
+	}}
 )
 
 // Paths returns the manifests' paths, or an error naming the variable to set.
