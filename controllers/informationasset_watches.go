@@ -155,7 +155,7 @@ func registerIndexes(ctx context.Context, indexer client.FieldIndexer) error {
 			return err
 		}
 	}
-	for _, index := range evidence.Indexes {
+	for _, index := range evidence.Indexes() {
 		if err := indexer.IndexField(ctx, index.Object, index.Field, index.Extract); err != nil {
 			return err
 		}

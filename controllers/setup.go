@@ -68,7 +68,7 @@ func controllerOptions() controller.Options {
 // watch declared fail rather than silently start a cache of it.
 func CacheOptions() cache.Options {
 	return cache.Options{
-		DefaultTransform:            cache.TransformStripManagedFields(),
+		DefaultTransform:            leanTransform,
 		ReaderFailOnMissingInformer: true,
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Pod{}:                {Transform: stripPod},
@@ -95,6 +95,16 @@ var stripPod toolscache.TransformFunc = func(obj any) (any, error) {
 		}
 	}
 	return obj, nil
+}
+
+// leanTransform is the cache transform of every kind without one of its own: managedFields
+// dropped, and Velero's objects reduced to the fields the controls read.
+var leanTransform toolscache.TransformFunc = func(obj any) (any, error) {
+	obj, err := cache.TransformStripManagedFields()(obj)
+	if err != nil {
+		return obj, err
+	}
+	return evidence.CompactVelero(obj)
 }
 
 // stripReplicaSet drops a cached ReplicaSet's managedFields and status, and the template of

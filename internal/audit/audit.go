@@ -119,15 +119,19 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 		}
 	}
 
-	gatherer := &evidence.Gatherer{Reader: s, Exempt: opts.Exempt, IstioRootNamespace: opts.IstioRootNamespace,
+	gatherer := &evidence.Gatherer{Reader: s, Exempt: opts.Exempt, IstioRootNamespace: opts.IstioRootNamespace, Offline: true,
 		Installed: func(gvk schema.GroupVersionKind) bool {
 			// Offline, Istio's policies and the VolumeSnapshots are what the manifests hold,
 			// none when none; Velero is there when the manifests hold any of its objects.
 			// The Gateway API likewise, when they hold any of its objects.
-			switch gvk.Group {
-			case evidence.PeerAuthentication.Group, evidence.VolumeSnapshot.Group:
+			// Backups are judged only when the manifests hold some: else whether backups ran
+			// is left to the cluster.
+			switch {
+			case gvk.Group == evidence.PeerAuthentication.Group, gvk.Group == evidence.VolumeSnapshot.Group:
 				return true
-			case evidence.VeleroBackup.Group, evidence.Gateway.Group:
+			case gvk == evidence.VeleroBackup:
+				return s.has(gvk)
+			case gvk.Group == evidence.VeleroBackup.Group, gvk.Group == evidence.Gateway.Group:
 				return s.hasGroup(gvk.Group)
 			}
 			return s.has(gvk)
@@ -143,7 +147,6 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 		if err != nil {
 			return nil, fmt.Errorf("InformationAsset %s/%s: %w", asset.Namespace, asset.Name, err)
 		}
-		ev.Offline = true
 		compliant := true
 		for _, r := range controls.Evaluate(ev).Results {
 			rows := rowsOf(asset, r)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -47,7 +46,7 @@ type indexKey struct {
 func newStore(scheme *runtime.Scheme) *store {
 	s := &store{scheme: scheme, objects: map[schema.GroupVersionKind][]client.Object{}, byName: map[objectKey]client.Object{},
 		indexers: map[schema.GroupVersionKind]map[string]client.IndexerFunc{}, built: map[indexKey]map[string][]client.Object{}}
-	indexes := slices.Clone(evidence.Indexes)
+	indexes := evidence.Indexes()
 	for _, gvk := range evidence.OptionalKinds {
 		indexes = append(indexes, evidence.OptionalIndexes(gvk)...)
 	}

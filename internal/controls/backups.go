@@ -17,7 +17,8 @@ import (
 // (velero.io/v1, in any namespace) and CSI VolumeSnapshots (snapshot.storage.k8s.io/v1,
 // in the asset's namespace). The fields are the parts the controls read.
 type Backups struct {
-	// VeleroInstalled and SnapshotsInstalled say whether the API serves those kinds.
+	// VeleroInstalled and SnapshotsInstalled say whether the API serves those kinds;
+	// offline, VeleroInstalled says the manifests hold Velero Backups at all.
 	VeleroInstalled, SnapshotsInstalled bool
 	VeleroBackups                       []VeleroBackup
 	VeleroSchedules                     []VeleroSchedule

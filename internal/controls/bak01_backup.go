@@ -10,7 +10,7 @@ import (
 // checkBackupRecent is BAK-01: the newest backup that captured the asset, volumes
 // included, is younger than backup.maxAge, or a covering plan's RPO when stricter.
 func checkBackupRecent(e *Evidence) outcome {
-	if e.Offline && len(e.Backups.VeleroBackups) == 0 && len(e.Backups.VolumeSnapshots) == 0 {
+	if e.Offline && !e.Backups.VeleroInstalled && len(e.Backups.VolumeSnapshots) == 0 {
 		return outcome{notEvaluated: "not evaluated: the manifests hold no Velero Backup or VolumeSnapshot, and whether backups ran is only known in a cluster"}
 	}
 	limit, limitSource := MaxBackupAge(e)

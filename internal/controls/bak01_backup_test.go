@@ -127,8 +127,17 @@ func TestCheckBackupRecent(t *testing.T) {
 		},
 		{
 			name:     "offline, no Backup in the manifests: not evaluated, never passed",
-			evidence: backupEvidence(offline),
+			evidence: backupEvidence(offline, func(e *Evidence) { e.Backups.VeleroInstalled = false }),
 			want:     undecided("no Velero Backup or VolumeSnapshot", "only known in a cluster"),
+		},
+		{
+			name: "offline, the manifests hold Velero Backups, none of the asset: a finding",
+			evidence: backupEvidence(offline, withBackups(func() VeleroBackup {
+				b := veleroBackup("other-app", "Completed", hoursAgo(1))
+				b.Spec.IncludedNamespaces = []string{"another-namespace"}
+				return b
+			}())),
+			want: fail(noBackup("no complete backup")),
 		},
 		{
 			name:      "offline, a Backup in the manifests is judged as in a cluster",

@@ -13,8 +13,8 @@ const (
 	// AnnotationEncryptedAtRest on a StorageClass or PersistentVolume attests that its
 	// volumes are encrypted at rest, for storage whose encryption the API cannot show.
 	AnnotationEncryptedAtRest = "isms.nhs.uk/encrypted-at-rest"
-	// annotationDefaultClass marks the default StorageClass.
-	annotationDefaultClass = "storageclass.kubernetes.io/is-default-class"
+	// AnnotationDefaultClass marks the default StorageClass.
+	AnnotationDefaultClass = "storageclass.kubernetes.io/is-default-class"
 )
 
 // Key grades: whose keys encrypt a volume, for trusts that require their own keys.
@@ -100,7 +100,7 @@ func effectiveClass(e *Evidence, name *string) (*storagev1.StorageClass, string)
 		// With several default classes, Kubernetes gives a new claim the newest.
 		var newest *storagev1.StorageClass
 		for _, class := range e.StorageClasses {
-			if class.Annotations[annotationDefaultClass] != "true" {
+			if class.Annotations[AnnotationDefaultClass] != "true" {
 				continue
 			}
 			if newest == nil || class.CreationTimestamp.After(newest.CreationTimestamp.Time) ||

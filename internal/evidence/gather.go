@@ -1,5 +1,7 @@
 // Package evidence gathers, from the operator's cache, everything one InformationAsset's
-// controls read into a controls.Evidence value. It only reads; the checks in
+// controls read into a controls.Evidence value. It only reads, and asks only for what is
+// relevant to the asset, through the field indexes of indexes.go: its cost is what the
+// asset selects, never what its namespace or the cluster holds. The checks in
 // internal/controls decide.
 package evidence
 
@@ -13,11 +15,9 @@ import (
 	"strings"
 	"time"
 
-	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,7 +27,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
@@ -35,7 +34,7 @@ import (
 
 // Gatherer reads an asset's evidence from a cache.
 type Gatherer struct {
-	// Reader is the manager's cache.
+	// Reader is the manager's cache, with the field indexes of Indexes and OptionalIndexes.
 	Reader client.Reader
 	// Exempt are the install-time exempt subjects of ACC-03.
 	Exempt []isms.Subject
@@ -44,6 +43,9 @@ type Gatherer struct {
 	// Installed reports whether an optional kind (OptionalKinds) is served and watched;
 	// nil means none is.
 	Installed func(schema.GroupVersionKind) bool
+	// Offline says the Reader holds manifests, not a cluster: a binding whose role is not
+	// there cannot be judged, so bindings are read whatever their role.
+	Offline bool
 }
 
 func (g *Gatherer) installed(gvk schema.GroupVersionKind) bool {
@@ -63,55 +65,17 @@ func (g *Gatherer) Gather(ctx context.Context, asset *isms.InformationAsset, now
 		return nil, err
 	}
 	ns := asset.Namespace
-	namespace := &corev1.Namespace{}
-	if err := g.Reader.Get(ctx, types.NamespacedName{Name: ns}, namespace); err != nil {
+	e.Offline = g.Offline
+	e.Namespace = &corev1.Namespace{}
+	if err := g.Reader.Get(ctx, types.NamespacedName{Name: ns}, e.Namespace); err != nil {
 		return nil, fmt.Errorf("reading namespace %s: %w", ns, err)
 	}
-	e.Namespace = namespace
-	e.StorageClasses, e.ServiceAccounts = map[string]*storagev1.StorageClass{}, map[string]*corev1.ServiceAccount{}
-	e.RBAC = controls.RBAC{Roles: map[string]*rbacv1.Role{}, ClusterRoles: map[string]*rbacv1.ClusterRole{}}
-	var (
-		classes         storagev1.StorageClassList
-		services        corev1.ServiceList
-		ingresses       networkingv1.IngressList
-		policies        networkingv1.NetworkPolicyList
-		accounts        corev1.ServiceAccountList
-		roles           rbacv1.RoleList
-		roleBindings    rbacv1.RoleBindingList
-		clusterRoles    rbacv1.ClusterRoleList
-		clusterBindings rbacv1.ClusterRoleBindingList
-	)
-	inNamespace := []client.ListOption{client.InNamespace(ns), client.UnsafeDisableDeepCopy}
-	for _, list := range []struct {
-		into client.ObjectList
-		opts []client.ListOption
-	}{
-		{&classes, []client.ListOption{client.UnsafeDisableDeepCopy}},
-		{&services, inNamespace}, {&ingresses, inNamespace}, {&policies, inNamespace},
-		{&accounts, inNamespace}, {&roles, inNamespace}, {&roleBindings, inNamespace},
-		{&clusterRoles, []client.ListOption{client.UnsafeDisableDeepCopy}},
-		{&clusterBindings, []client.ListOption{client.UnsafeDisableDeepCopy}},
+	for _, step := range []func(context.Context, *controls.Evidence) error{
+		g.storageClasses, g.exposure, g.networkPolicies, g.serviceAccounts, g.rbac,
 	} {
-		if err := g.Reader.List(ctx, list.into, list.opts...); err != nil {
-			return nil, fmt.Errorf("listing %T: %w", list.into, err)
+		if err := step(ctx, e); err != nil {
+			return nil, err
 		}
-	}
-	for i := range classes.Items {
-		e.StorageClasses[classes.Items[i].Name] = &classes.Items[i]
-	}
-	for i := range accounts.Items {
-		e.ServiceAccounts[accounts.Items[i].Name] = &accounts.Items[i]
-	}
-	for i := range roles.Items {
-		e.RBAC.Roles[roles.Items[i].Name] = &roles.Items[i]
-	}
-	for i := range clusterRoles.Items {
-		e.RBAC.ClusterRoles[clusterRoles.Items[i].Name] = &clusterRoles.Items[i]
-	}
-	e.Services, e.Ingresses, e.NetworkPolicies = services.Items, ingresses.Items, policies.Items
-	e.RBAC.RoleBindings, e.RBAC.ClusterRoleBindings = roleBindings.Items, clusterBindings.Items
-	if e.RBAC.ServiceAccountBindings, err = g.serviceAccountBindings(ctx, ns, e.Workloads); err != nil {
-		return nil, err
 	}
 	if e.Mesh, err = g.mesh(ctx, ns); err != nil {
 		return nil, err
@@ -122,232 +86,77 @@ func (g *Gatherer) Gather(ctx context.Context, asset *isms.InformationAsset, now
 	return e, nil
 }
 
-// serviceAccountBindings returns the RoleBindings, in any namespace, that name a
-// ServiceAccount the workloads run as.
-func (g *Gatherer) serviceAccountBindings(ctx context.Context, ns string, workloads []controls.Workload) ([]rbacv1.RoleBinding, error) {
-	seen := map[string]bool{}
-	var bindings []rbacv1.RoleBinding
-	for _, w := range workloads {
-		sa := cmp.Or(w.Template.Spec.ServiceAccountName, w.Template.Spec.DeprecatedServiceAccount, "default")
-		if seen[sa] {
-			continue
-		}
-		seen[sa] = true
-		var list rbacv1.RoleBindingList
-		if err := g.Reader.List(ctx, &list, client.MatchingFields{IndexServiceAccountSubject: ns + "/" + sa}); err != nil {
-			return nil, fmt.Errorf("listing the RoleBindings of ServiceAccount %s/%s: %w", ns, sa, err)
-		}
-		bindings = append(bindings, list.Items...)
-	}
-	slices.SortFunc(bindings, func(a, b rbacv1.RoleBinding) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-	})
-	return slices.CompactFunc(bindings, func(a, b rbacv1.RoleBinding) bool { return a.Namespace == b.Namespace && a.Name == b.Name }), nil
-}
-
-// gateway reads what the Gateway API shows of the routes that reach the asset: the routes,
-// of any namespace, whose backendRefs name a Service selecting the asset's pods, the
-// Gateways they attach to, the ReferenceGrants of the asset's namespace and the routes'
-// namespaces.
-func (g *Gatherer) gateway(ctx context.Context, ns string, services []corev1.Service, workloads []controls.Workload) (controls.GatewayAPI, error) {
-	api := controls.GatewayAPI{Installed: g.installed(Gateway) && g.installed(HTTPRoute),
-		GRPCRoutesServed: g.installed(GRPCRoute), TLSRoutesServed: g.installed(TLSRoute), ReferenceGrantsServed: g.installed(ReferenceGrant),
-		Gateways: map[types.NamespacedName]*gatewayv1.Gateway{}, Namespaces: map[string]*corev1.Namespace{}}
-	if !api.Installed {
-		return api, nil
-	}
-	var keys []string
-	for _, svc := range services {
-		if selectsAny(svc.Spec.Selector, workloads) {
-			keys = append(keys, ns+"/"+svc.Name)
-		}
-	}
-	var routes []client.Object
-	for _, key := range keys {
-		for _, kind := range []struct {
-			served bool
-			list   client.ObjectList
-		}{{true, &gatewayv1.HTTPRouteList{}}, {api.GRPCRoutesServed, &gatewayv1.GRPCRouteList{}}, {api.TLSRoutesServed, &gatewayv1.TLSRouteList{}}} {
-			if !kind.served {
-				continue
-			}
-			if err := g.Reader.List(ctx, kind.list, client.MatchingFields{IndexBackendService: key}); err != nil {
-				return api, fmt.Errorf("listing the routes to Service %s: %w", key, err)
-			}
-			switch list := kind.list.(type) {
-			case *gatewayv1.HTTPRouteList:
-				api.HTTPRoutes = appendNew(api.HTTPRoutes, list.Items...)
-			case *gatewayv1.GRPCRouteList:
-				api.GRPCRoutes = appendNew(api.GRPCRoutes, list.Items...)
-			case *gatewayv1.TLSRouteList:
-				api.TLSRoutes = appendNew(api.TLSRoutes, list.Items...)
-			}
-		}
-	}
-	for i := range api.HTTPRoutes {
-		routes = append(routes, &api.HTTPRoutes[i])
-	}
-	for i := range api.GRPCRoutes {
-		routes = append(routes, &api.GRPCRoutes[i])
-	}
-	for i := range api.TLSRoutes {
-		routes = append(routes, &api.TLSRoutes[i])
-	}
-	for _, route := range routes {
-		for _, key := range parentGateways(route) {
-			gwNamespace, name, _ := strings.Cut(key, "/")
-			nn := types.NamespacedName{Namespace: gwNamespace, Name: name}
-			if _, read := api.Gateways[nn]; read {
-				continue
-			}
-			gw := &gatewayv1.Gateway{}
-			if err := g.Reader.Get(ctx, nn, gw); err == nil {
-				api.Gateways[nn] = gw
-			} else if client.IgnoreNotFound(err) != nil {
-				return api, fmt.Errorf("reading Gateway %s: %w", nn, err)
-			}
-		}
-		if _, read := api.Namespaces[route.GetNamespace()]; !read {
-			namespace := &corev1.Namespace{}
-			if err := g.Reader.Get(ctx, types.NamespacedName{Name: route.GetNamespace()}, namespace); err == nil {
-				api.Namespaces[namespace.Name] = namespace
-			} else if client.IgnoreNotFound(err) != nil {
-				return api, fmt.Errorf("reading namespace %s: %w", route.GetNamespace(), err)
-			}
-		}
-	}
-	if api.ReferenceGrantsServed {
-		var grants gatewayv1.ReferenceGrantList
-		if err := g.Reader.List(ctx, &grants, client.InNamespace(ns)); err != nil {
-			return api, fmt.Errorf("listing ReferenceGrants: %w", err)
-		}
-		api.ReferenceGrants = grants.Items
-	}
-	return api, nil
-}
-
-// selectsAny reports whether a Service's selector selects a pod of any of the workloads.
-func selectsAny(selector map[string]string, workloads []controls.Workload) bool {
-	if len(selector) == 0 {
-		return false // a Service without a selector selects no pod
-	}
-	return slices.ContainsFunc(workloads, func(w controls.Workload) bool {
-		return labels.SelectorFromSet(selector).Matches(labels.Set(w.Template.Labels))
-	})
-}
-
-// appendNew appends the objects that are not in list yet (a route reaching two of the
-// asset's Services is found twice).
-func appendNew[T any, PT interface {
-	*T
-	client.Object
-}](list []T, items ...T) []T {
-	for _, item := range items {
-		key := client.ObjectKeyFromObject(PT(&item))
-		if !slices.ContainsFunc(list, func(t T) bool { return client.ObjectKeyFromObject(PT(&t)) == key }) {
-			list = append(list, item)
-		}
-	}
-	return list
-}
-
 // GatherBackups reads the part of the evidence the backup and continuity controls use:
-// the asset's workloads and claims, backups and restores, and the namespace's
-// ContinuityPlans. The ContinuityPlan reconciler uses it for each asset a plan covers.
+// the asset's workloads and claims, backups and restores, and the ContinuityPlans that
+// cover it or that it names. The ContinuityPlan reconciler uses it for each asset a plan
+// covers.
 func (g *Gatherer) GatherBackups(ctx context.Context, asset *isms.InformationAsset, now time.Time) (*controls.Evidence, error) {
 	selector, err := metav1.LabelSelectorAsSelector(&asset.Spec.Selector)
 	if err != nil {
 		return nil, InvalidSelectorError{err}
 	}
 	e := &controls.Evidence{Asset: asset, Now: now, Exempt: g.Exempt}
-	if e.Workloads, err = g.workloads(ctx, asset.Namespace, selector); err != nil {
+	if e.Workloads, err = g.workloads(ctx, asset.Namespace, &asset.Spec.Selector, selector); err != nil {
 		return nil, err
 	}
 	if e.Claims, err = g.claims(ctx, asset.Namespace, e.Workloads); err != nil {
 		return nil, err
 	}
-	if e.Backups, err = g.backups(ctx, asset.Namespace); err != nil {
+	if e.Backups, err = g.backups(ctx, asset.Namespace, e.Claims); err != nil {
 		return nil, err
 	}
-	var plans isms.ContinuityPlanList
-	if err := g.Reader.List(ctx, &plans, client.InNamespace(asset.Namespace)); err != nil {
-		return nil, fmt.Errorf("listing ContinuityPlans: %w", err)
+	if e.Plans, err = g.plans(ctx, asset); err != nil {
+		return nil, err
 	}
-	e.Plans = plans.Items
 	return e, nil
 }
 
-// backups reads Velero's objects (from every namespace: Velero runs in its own) and the
-// VolumeSnapshots of the asset's namespace, for the kinds that are installed.
-func (g *Gatherer) backups(ctx context.Context, ns string) (controls.Backups, error) {
-	b := controls.Backups{VeleroInstalled: true, SnapshotsInstalled: g.installed(VolumeSnapshot)}
-	for _, kind := range VeleroKinds {
-		if !g.installed(kind) {
-			b.VeleroInstalled = false
-			continue
-		}
-		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(listKind(kind))
-		if err := g.Reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
-			return b, fmt.Errorf("listing Velero %ss: %w", kind.Kind, err)
-		}
-		for i := range list.Items {
-			item := &list.Items[i]
-			switch kind {
-			case VeleroBackup:
-				b.VeleroBackups = append(b.VeleroBackups, backupOf(item))
-			case VeleroSchedule:
-				b.VeleroSchedules = append(b.VeleroSchedules, scheduleOf(item))
-			case VeleroRestore:
-				b.VeleroRestores = append(b.VeleroRestores, restoreOf(item))
-			case VeleroStorageLocation:
-				b.StorageLocations = append(b.StorageLocations, storageLocationOf(item))
-			}
-		}
+// list lists into list through a field index, in a namespace ("" for all).
+func (g *Gatherer) list(ctx context.Context, list client.ObjectList, ns, field, value string) error {
+	opts := []client.ListOption{client.MatchingFields{field: value}, client.UnsafeDisableDeepCopy}
+	if ns != "" {
+		opts = append(opts, client.InNamespace(ns))
 	}
-	if b.SnapshotsInstalled {
-		var snapshots snapshotv1.VolumeSnapshotList
-		if err := g.Reader.List(ctx, &snapshots, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
-			return b, fmt.Errorf("listing VolumeSnapshots: %w", err)
-		}
-		for _, s := range snapshots.Items {
-			snapshot := controls.VolumeSnapshot{Name: s.Name}
-			if s.Spec.Source.PersistentVolumeClaimName != nil {
-				snapshot.Claim = *s.Spec.Source.PersistentVolumeClaimName
-			}
-			if st := s.Status; st != nil {
-				snapshot.Ready = st.ReadyToUse != nil && *st.ReadyToUse
-				snapshot.Created = timeOf(st.CreationTime)
-			}
-			b.VolumeSnapshots = append(b.VolumeSnapshots, snapshot)
-		}
+	if err := g.Reader.List(ctx, list, opts...); err != nil {
+		return fmt.Errorf("listing %T by %s %q: %w", list, field, value, err)
 	}
-	return b, nil
+	return nil
 }
 
 // workloads returns, sorted by kind and name, the workloads of the namespace whose pod
-// template labels the selector matches.
-func (g *Gatherer) workloads(ctx context.Context, ns string, selector labels.Selector) ([]controls.Workload, error) {
+// template labels the selector matches, found through the template label index by what
+// the selector requires (SelectorTerms).
+func (g *Gatherer) workloads(ctx context.Context, ns string, s *metav1.LabelSelector, selector labels.Selector) ([]controls.Workload, error) {
 	var workloads []controls.Workload
-	for _, list := range WorkloadKinds() {
-		if err := g.Reader.List(ctx, list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
-			return nil, fmt.Errorf("listing %T: %w", list, err)
-		}
-		err := meta.EachListItem(list, func(item runtime.Object) error {
-			obj := item.(client.Object)
-			kind, template, ok := PodTemplate(obj)
-			if !ok || !selector.Matches(labels.Set(template.Labels)) {
+	seen := map[string]bool{}
+	for _, term := range SelectorTerms(s) {
+		for _, list := range WorkloadKinds() {
+			var err error
+			if term == AnyTerm {
+				err = g.Reader.List(ctx, list, client.InNamespace(ns), client.UnsafeDisableDeepCopy)
+			} else {
+				err = g.list(ctx, list, ns, IndexTemplateLabel, term)
+			}
+			if err != nil {
+				return nil, err
+			}
+			err = meta.EachListItem(list, func(item runtime.Object) error {
+				obj := item.(client.Object)
+				kind, template, ok := PodTemplate(obj)
+				if !ok || !selector.Matches(labels.Set(template.Labels)) || seen[kind+"/"+obj.GetName()] {
+					return nil
+				}
+				seen[kind+"/"+obj.GetName()] = true
+				w := controls.Workload{Kind: kind, Name: obj.GetName(), Template: *template}
+				if sts, isSTS := obj.(*appsv1.StatefulSet); isSTS {
+					w.VolumeClaimTemplates = sts.Spec.VolumeClaimTemplates
+				}
+				workloads = append(workloads, w)
 				return nil
+			})
+			if err != nil {
+				return nil, err
 			}
-			w := controls.Workload{Kind: kind, Name: obj.GetName(), Template: *template}
-			if sts, isSTS := obj.(*appsv1.StatefulSet); isSTS {
-				w.VolumeClaimTemplates = sts.Spec.VolumeClaimTemplates
-			}
-			workloads = append(workloads, w)
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
 	}
 	slices.SortFunc(workloads, func(a, b controls.Workload) int {
@@ -361,7 +170,6 @@ func (g *Gatherer) workloads(ctx context.Context, ns string, selector labels.Sel
 // claims a StatefulSet made from its templates.
 func (g *Gatherer) claims(ctx context.Context, ns string, workloads []controls.Workload) ([]controls.Claim, error) {
 	byName := map[string]controls.Claim{}
-	var pvcs *corev1.PersistentVolumeClaimList // read once, when a StatefulSet needs it
 	for _, w := range workloads {
 		for _, v := range w.Template.Spec.Volumes {
 			switch {
@@ -376,15 +184,13 @@ func (g *Gatherer) claims(ctx context.Context, ns string, workloads []controls.W
 				byName[name] = controls.Claim{Name: name, Spec: &v.Ephemeral.VolumeClaimTemplate.Spec, Labels: v.Ephemeral.VolumeClaimTemplate.Labels}
 			}
 		}
-		if len(w.VolumeClaimTemplates) > 0 && pvcs == nil {
-			pvcs = &corev1.PersistentVolumeClaimList{}
-			if err := g.Reader.List(ctx, pvcs, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
-				return nil, fmt.Errorf("listing PersistentVolumeClaims: %w", err)
-			}
-		}
 		for _, vct := range w.VolumeClaimTemplates {
 			name := fmt.Sprintf("%s volumeClaimTemplate %s", w.Ref(), vct.Name)
 			byName[name] = controls.Claim{Name: name, Spec: &vct.Spec, Labels: vct.Labels}
+			var pvcs corev1.PersistentVolumeClaimList
+			if err := g.list(ctx, &pvcs, ns, IndexClaimSet, vct.Name+"-"+w.Name); err != nil {
+				return nil, err
+			}
 			for i := range pvcs.Items {
 				if madeFrom(pvcs.Items[i].Name, vct.Name, w.Name) {
 					claim, err := g.boundClaim(ctx, &pvcs.Items[i])
@@ -435,6 +241,147 @@ func (g *Gatherer) boundClaim(ctx context.Context, pvc *corev1.PersistentVolumeC
 	}
 	claim.Volume = pv
 	return claim, nil
+}
+
+// storageClasses reads the StorageClasses the claims and their volumes name, and the
+// default ones (for claims that name none).
+func (g *Gatherer) storageClasses(ctx context.Context, e *controls.Evidence) error {
+	e.StorageClasses = map[string]*storagev1.StorageClass{}
+	var defaults storagev1.StorageClassList
+	if err := g.list(ctx, &defaults, "", IndexDefaultClass, indexTrue); err != nil {
+		return err
+	}
+	for i := range defaults.Items {
+		e.StorageClasses[defaults.Items[i].Name] = &defaults.Items[i]
+	}
+	for _, claim := range e.Claims {
+		var names []string
+		if claim.Spec != nil && claim.Spec.StorageClassName != nil {
+			names = append(names, *claim.Spec.StorageClassName)
+		}
+		if claim.Volume != nil {
+			names = append(names, claim.Volume.Spec.StorageClassName)
+		}
+		for _, name := range names {
+			if _, read := e.StorageClasses[name]; read || name == "" {
+				continue
+			}
+			class := &storagev1.StorageClass{}
+			if err := g.Reader.Get(ctx, types.NamespacedName{Name: name}, class); err == nil {
+				e.StorageClasses[name] = class
+			} else if client.IgnoreNotFound(err) != nil {
+				return fmt.Errorf("reading StorageClass %s: %w", name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// exposure reads the Services of the asset's namespace that select its pods (found by
+// their selector's pairs among the pods' labels), and the Ingresses that route to them.
+func (g *Gatherer) exposure(ctx context.Context, e *controls.Evidence) error {
+	ns := e.Asset.Namespace
+	byName := map[string]corev1.Service{}
+	for _, w := range e.Workloads {
+		for k, v := range w.Template.Labels {
+			var services corev1.ServiceList
+			if err := g.list(ctx, &services, ns, IndexServiceSelector, k+"="+v); err != nil {
+				return err
+			}
+			for _, svc := range services.Items {
+				if labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(w.Template.Labels)) {
+					byName[svc.Name] = svc
+				}
+			}
+		}
+	}
+	e.Services = sortedByName(byName)
+	ingresses := map[string]networkingv1.Ingress{}
+	for _, svc := range e.Services {
+		var list networkingv1.IngressList
+		if err := g.list(ctx, &list, ns, IndexIngressService, svc.Name); err != nil {
+			return err
+		}
+		for _, ing := range list.Items {
+			ingresses[ing.Name] = ing
+		}
+	}
+	e.Ingresses = sortedByName(ingresses)
+	return nil
+}
+
+// networkPolicies reads the NetworkPolicies of the asset's namespace that may select its
+// pods: those whose podSelector terms are among the pods' labels, or that require none.
+func (g *Gatherer) networkPolicies(ctx context.Context, e *controls.Evidence) error {
+	byName := map[string]networkingv1.NetworkPolicy{}
+	terms := map[string]bool{}
+	for _, w := range e.Workloads {
+		for _, term := range LabelTerms(w.Template.Labels) {
+			terms[term] = true
+		}
+	}
+	for _, term := range slices.Sorted(maps.Keys(terms)) {
+		var list networkingv1.NetworkPolicyList
+		if err := g.list(ctx, &list, e.Asset.Namespace, IndexPolicySelector, term); err != nil {
+			return err
+		}
+		for _, np := range list.Items {
+			byName[np.Name] = np
+		}
+	}
+	e.NetworkPolicies = sortedByName(byName)
+	return nil
+}
+
+// serviceAccounts reads the ServiceAccounts the asset's pods run as.
+func (g *Gatherer) serviceAccounts(ctx context.Context, e *controls.Evidence) error {
+	e.ServiceAccounts = map[string]*corev1.ServiceAccount{}
+	for _, w := range e.Workloads {
+		name := ServiceAccountOf(&w.Template.Spec)
+		if _, read := e.ServiceAccounts[name]; read {
+			continue
+		}
+		sa := &corev1.ServiceAccount{}
+		if err := g.Reader.Get(ctx, types.NamespacedName{Namespace: e.Asset.Namespace, Name: name}, sa); err == nil {
+			e.ServiceAccounts[name] = sa
+		} else if client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("reading ServiceAccount %s/%s: %w", e.Asset.Namespace, name, err)
+		}
+	}
+	return nil
+}
+
+// plans returns, sorted by name, the ContinuityPlans of the asset's namespace that list
+// the asset, and the one its continuityPlanRef names.
+func (g *Gatherer) plans(ctx context.Context, asset *isms.InformationAsset) ([]isms.ContinuityPlan, error) {
+	var list isms.ContinuityPlanList
+	if err := g.list(ctx, &list, asset.Namespace, IndexPlanAsset, asset.Name); err != nil {
+		return nil, err
+	}
+	byName := map[string]isms.ContinuityPlan{}
+	for _, p := range list.Items {
+		byName[p.Name] = p
+	}
+	if ref := asset.Spec.ContinuityPlanRef; ref != nil {
+		if _, found := byName[ref.Name]; !found {
+			plan := &isms.ContinuityPlan{}
+			if err := g.Reader.Get(ctx, types.NamespacedName{Namespace: asset.Namespace, Name: ref.Name}, plan); err == nil {
+				byName[plan.Name] = *plan
+			} else if client.IgnoreNotFound(err) != nil {
+				return nil, fmt.Errorf("reading ContinuityPlan %s/%s: %w", asset.Namespace, ref.Name, err)
+			}
+		}
+	}
+	return sortedByName(byName), nil
+}
+
+// sortedByName returns the objects of a map by name, sorted.
+func sortedByName[T any](byName map[string]T) []T {
+	var out []T
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		out = append(out, byName[name])
+	}
+	return out
 }
 
 // mesh reads the Istio PeerAuthentications of the namespace and the mesh's root namespace.

@@ -3,7 +3,6 @@ package evidence_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"os"
 	"reflect"
@@ -45,8 +44,9 @@ func TestMain(m *testing.M) {
 }
 
 // indexed answers the gatherer's field-index questions (client.MatchingFields over
-// evidence.Indexes) from the API server, which knows no such fields: it lists and keeps
-// what the index function gives the value asked, as the operator's cache would.
+// evidence.Indexes and OptionalIndexes) from the API server, which knows no such fields: it
+// lists and keeps what the kind's index function gives the value asked, as the operator's
+// cache would.
 type indexed struct{ client.Client }
 
 func (r indexed) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
@@ -56,31 +56,37 @@ func (r indexed) List(ctx context.Context, list client.ObjectList, opts ...clien
 		return r.Client.List(ctx, list, opts...)
 	}
 	req := o.FieldSelector.Requirements()[0]
-	indexes := slices.Clone(evidence.Indexes)
+	indexes := evidence.Indexes()
 	for _, gvk := range evidence.OptionalKinds {
 		indexes = append(indexes, evidence.OptionalIndexes(gvk)...)
 	}
-	for _, index := range indexes {
-		if index.Field != req.Field {
-			continue
-		}
-		if err := r.Client.List(ctx, list, client.InNamespace(o.Namespace)); err != nil {
-			return err
-		}
-		var kept []runtime.Object
-		err := meta.EachListItem(list, func(item runtime.Object) error {
-			obj := item.(client.Object)
-			if reflect.TypeOf(obj) == reflect.TypeOf(index.Object) && slices.Contains(index.Extract(obj), req.Value) {
-				kept = append(kept, obj)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		return meta.SetList(list, kept)
+	if err := r.Client.List(ctx, list, client.InNamespace(o.Namespace)); err != nil {
+		return err
 	}
-	return fmt.Errorf("no index %s", req.Field)
+	var kept []runtime.Object
+	err := meta.EachListItem(list, func(item runtime.Object) error {
+		obj := item.(client.Object)
+		for _, index := range indexes {
+			if index.Field == req.Field && reflect.TypeOf(obj) == reflect.TypeOf(index.Object) && slices.Contains(index.Extract(obj), req.Value) {
+				kept = append(kept, obj)
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return meta.SetList(list, kept)
+}
+
+// readSecrets are rules that grant what ACC-03 guards.
+var readSecrets = []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get"}}}
+
+// runningAs sets the ServiceAccount a pod spec runs as.
+func runningAs(sa string, spec corev1.PodSpec) corev1.PodSpec {
+	spec.ServiceAccountName = sa
+	return spec
 }
 
 // assetLabels are the pod template labels the test asset selects.
@@ -230,7 +236,7 @@ func TestGather(t *testing.T) {
 			Parameters: map[string]string{"encrypted": "true"}},
 		pv(encryptedVolume, class, "ebs.csi.aws.com"),
 		pv(ghostVolume, class, "ebs.csi.aws.com"),
-		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "reader-" + ns}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "reader-" + ns}, Rules: readSecrets},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "reader-" + ns},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "reader-" + ns},
 			Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "epr-db", Namespace: ns}}},
@@ -262,7 +268,7 @@ func TestGather(t *testing.T) {
 			Spec: appsv1.StatefulSetSpec{
 				Selector:    &metav1.LabelSelector{MatchLabels: assetLabels},
 				ServiceName: "epr-db",
-				Template:    labelled(assetLabels, podSpec()),
+				Template:    labelled(assetLabels, runningAs("epr-db", podSpec())),
 				VolumeClaimTemplates: []corev1.PersistentVolumeClaim{
 					{ObjectMeta: metav1.ObjectMeta{Name: "data"}, Spec: claimSpec(class)}},
 			}},
@@ -305,10 +311,17 @@ func TestGather(t *testing.T) {
 		&networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "default-deny", Namespace: ns},
 			Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}}},
 		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "epr-db", Namespace: ns}},
-		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "epr-reader", Namespace: ns}},
+		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "epr-reader", Namespace: ns}, Rules: readSecrets},
 		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "epr-reader", Namespace: ns},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "epr-reader"},
 			Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "epr-db", Namespace: ns}}},
+		// A binding of a role that grants nothing ACC-03 guards, naming no ServiceAccount of
+		// the asset: not the asset's evidence.
+		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "epr-viewer", Namespace: ns},
+			Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}}}},
+		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "epr-viewer", Namespace: ns},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "epr-viewer"},
+			Subjects: []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.GroupKind, Name: "viewers"}}},
 	)
 
 	exempt := []isms.Subject{{Kind: "ServiceAccount", Namespace: "kube-system", Name: "*"}}
@@ -398,8 +411,13 @@ func TestGather(t *testing.T) {
 	if sa := e.ServiceAccounts["epr-db"]; sa == nil || sa.Name != "epr-db" || sa.Namespace != ns {
 		t.Errorf(`ServiceAccounts["epr-db"] = %+v, want the account created`, sa)
 	}
+	// RBAC through the indexes: the bindings of roles that could grant what ACC-03 guards,
+	// and those naming the asset's ServiceAccounts; not epr-viewer.
 	if diff := cmp.Diff([]string{"epr-reader"}, names(e.RBAC.RoleBindings, func(b rbacv1.RoleBinding) string { return b.Name })); diff != "" {
 		t.Errorf("RBAC.RoleBindings (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"epr-reader"}, names(e.RBAC.ServiceAccountBindings, func(b rbacv1.RoleBinding) string { return b.Name })); diff != "" {
+		t.Errorf("RBAC.ServiceAccountBindings (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"epr-reader"}, slices.Sorted(maps.Keys(e.RBAC.Roles))); diff != "" {
 		t.Errorf("RBAC.Roles (-want +got):\n%s", diff)
@@ -435,7 +453,7 @@ func TestGatherWithoutIstio(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := tc.gatherer
-			g.Reader = env.Client
+			g.Reader = indexed{env.Client}
 			e, err := g.Gather(context.Background(), asset, time.Now())
 			if err != nil {
 				t.Fatalf("Gather: %v", err)

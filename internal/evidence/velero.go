@@ -1,12 +1,16 @@
 package evidence
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"time"
 
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/isms-operator/isms-operator/internal/controls"
 )
@@ -148,4 +152,113 @@ func storageLocationOf(u *unstructured.Unstructured) controls.StorageLocation {
 	var l veleroStorageLocation
 	fromUnstructured(u, &l)
 	return controls.StorageLocation{Namespace: u.GetNamespace(), Name: u.GetName(), Default: l.Spec.Default, Phase: l.Status.Phase}
+}
+
+// backups reads what the backup controls judge: the Velero Backups and Schedules that take
+// the asset's namespace (by name, or every namespace: IndexVeleroNamespace), the Restores
+// and storage locations, and the VolumeSnapshots of the asset's claims, for the kinds
+// that are installed. A reconcile's cost does not grow with the Backups of other namespaces.
+func (g *Gatherer) backups(ctx context.Context, ns string, claims []controls.Claim) (controls.Backups, error) {
+	b := controls.Backups{VeleroInstalled: true, SnapshotsInstalled: g.installed(VolumeSnapshot)}
+	for _, kind := range VeleroKinds {
+		if !g.installed(kind) {
+			b.VeleroInstalled = false
+			continue
+		}
+		var items []unstructured.Unstructured
+		lists := []*unstructured.UnstructuredList{{}}
+		if kind == VeleroBackup || kind == VeleroSchedule {
+			lists = []*unstructured.UnstructuredList{{}, {}}
+		}
+		for i, list := range lists {
+			list.SetGroupVersionKind(listKind(kind))
+			var err error
+			if len(lists) == 1 {
+				err = g.Reader.List(ctx, list, client.UnsafeDisableDeepCopy)
+			} else {
+				err = g.list(ctx, list, "", IndexVeleroNamespace, []string{ns, AllNamespaces}[i])
+			}
+			if err != nil {
+				return b, fmt.Errorf("listing Velero %ss: %w", kind.Kind, err)
+			}
+			items = append(items, list.Items...)
+		}
+		for i := range items {
+			item := &items[i]
+			switch kind {
+			case VeleroBackup:
+				b.VeleroBackups = append(b.VeleroBackups, backupOf(item))
+			case VeleroSchedule:
+				b.VeleroSchedules = append(b.VeleroSchedules, scheduleOf(item))
+			case VeleroRestore:
+				b.VeleroRestores = append(b.VeleroRestores, restoreOf(item))
+			case VeleroStorageLocation:
+				b.StorageLocations = append(b.StorageLocations, storageLocationOf(item))
+			}
+		}
+	}
+	if !b.SnapshotsInstalled {
+		return b, nil
+	}
+	for _, claim := range claims {
+		name, isClaim := strings.CutPrefix(claim.Name, "PersistentVolumeClaim/")
+		if !isClaim {
+			continue
+		}
+		var snapshots snapshotv1.VolumeSnapshotList
+		if err := g.list(ctx, &snapshots, ns, IndexSnapshotClaim, name); err != nil {
+			return b, err
+		}
+		for _, s := range snapshots.Items {
+			snapshot := controls.VolumeSnapshot{Name: s.Name, Claim: name}
+			if st := s.Status; st != nil {
+				snapshot.Ready = st.ReadyToUse != nil && *st.ReadyToUse
+				snapshot.Created = timeOf(st.CreationTime)
+			}
+			b.VolumeSnapshots = append(b.VolumeSnapshots, snapshot)
+		}
+	}
+	return b, nil
+}
+
+// CompactVelero is the cache transform of Velero's kinds: it keeps, of each object, only
+// the fields the controls read (the spec filters, the outcome, the schedule's label), so
+// that tens of thousands of Backups cost the operator little memory.
+func CompactVelero(obj any) (any, error) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return obj, nil
+	}
+	var kept any
+	switch u.GetKind() {
+	case VeleroBackup.Kind:
+		kept = &veleroBackup{}
+	case VeleroSchedule.Kind:
+		kept = &veleroSchedule{}
+	case VeleroRestore.Kind:
+		kept = &veleroRestore{}
+	case VeleroStorageLocation.Kind:
+		kept = &veleroStorageLocation{}
+	default:
+		return obj, nil
+	}
+	fromUnstructured(u, kept)
+	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(kept)
+	if err != nil {
+		return nil, err
+	}
+	compact := &unstructured.Unstructured{Object: content}
+	compact.SetAPIVersion(u.GetAPIVersion())
+	compact.SetKind(u.GetKind())
+	compact.SetNamespace(u.GetNamespace())
+	compact.SetName(u.GetName())
+	compact.SetUID(u.GetUID())
+	compact.SetResourceVersion(u.GetResourceVersion())
+	compact.SetGeneration(u.GetGeneration())
+	compact.SetCreationTimestamp(u.GetCreationTimestamp())
+	compact.SetDeletionTimestamp(u.GetDeletionTimestamp())
+	if schedule, found := u.GetLabels()[labelScheduleName]; found {
+		compact.SetLabels(map[string]string{labelScheduleName: schedule})
+	}
+	return compact, nil
 }
