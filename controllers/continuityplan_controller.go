@@ -291,14 +291,6 @@ func (r *ContinuityPlanReconciler) plansIn(ctx context.Context, ns string) []rec
 	return requestsFor(plans.Items)
 }
 
-func requestsFor(plans []isms.ContinuityPlan) []reconcile.Request {
-	requests := make([]reconcile.Request, 0, len(plans))
-	for _, p := range plans {
-		requests = append(requests, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: p.Namespace, Name: p.Name}})
-	}
-	return requests
-}
-
 func (r *ContinuityPlanReconciler) plansInObjectNamespace(ctx context.Context, obj client.Object) []reconcile.Request {
 	return r.plansIn(ctx, obj.GetNamespace())
 }

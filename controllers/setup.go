@@ -15,7 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -28,7 +27,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
@@ -201,8 +199,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 		namespaces := func(obj client.Object) []string { return affectedNamespaces(gvk, obj, istioRoot) }
 		targets := []*optionalTarget{
 			{controller: assetController, mapFn: func(ctx context.Context, obj client.Object) []reconcile.Request {
-				if gvk == evidence.Gateway {
-					return assets.assetsInNamespaces(ctx, routedNamespaces(ctx, mgr.GetCache(), obj))
+				switch gvk {
+				case evidence.Gateway:
+					return assets.assetsOfGateway(ctx, obj)
+				case evidence.HTTPRoute, evidence.GRPCRoute, evidence.TLSRoute:
+					return assets.assetsOfRoute(ctx, obj)
 				}
 				return assets.assetsInNamespaces(ctx, namespaces(obj))
 			}},
@@ -288,32 +289,6 @@ func optionalObject(gvk schema.GroupVersionKind) client.Object {
 	return u
 }
 
-// backendNamespaces returns the namespaces of the Services a Gateway API route routes to.
-func backendNamespaces(route client.Object) []string {
-	var namespaces []string
-	for _, key := range evidence.BackendServices(route) {
-		ns, _, _ := strings.Cut(key, "/")
-		namespaces = append(namespaces, ns)
-	}
-	return namespaces
-}
-
-// routedNamespaces returns the namespaces of the Services that the routes attached to a
-// Gateway route to: a change to the Gateway's listeners changes how their assets are reached.
-func routedNamespaces(ctx context.Context, reader client.Reader, gateway client.Object) []string {
-	var namespaces []string
-	for _, list := range []client.ObjectList{&gatewayv1.HTTPRouteList{}, &gatewayv1.GRPCRouteList{}, &gatewayv1.TLSRouteList{}} {
-		if err := reader.List(ctx, list, client.MatchingFields{evidence.IndexParentGateway: gateway.GetNamespace() + "/" + gateway.GetName()}); err != nil {
-			continue // that route kind is not served (or not watched yet)
-		}
-		_ = meta.EachListItem(list, func(item runtime.Object) error {
-			namespaces = append(namespaces, backendNamespaces(item.(client.Object))...)
-			return nil
-		})
-	}
-	return namespaces
-}
-
 // optionalPredicates drop the updates of optional kinds that change nothing the controls
 // read: a Schedule records every run in its status, a BackupStorageLocation its every
 // validation, but only a change of spec, or of the location's phase, matters.
@@ -357,8 +332,6 @@ func affectedNamespaces(gvk schema.GroupVersionKind, obj client.Object, istioRoo
 		return []string{obj.GetNamespace()}
 	case evidence.VolumeSnapshot, evidence.ReferenceGrant:
 		return []string{obj.GetNamespace()}
-	case evidence.HTTPRoute, evidence.GRPCRoute, evidence.TLSRoute:
-		return backendNamespaces(obj)
 	case evidence.VeleroBackup, evidence.VeleroSchedule:
 		path := []string{"spec", "includedNamespaces"}
 		if gvk == evidence.VeleroSchedule {

@@ -92,7 +92,7 @@ func Indexes() []Index {
 	indexes := []Index{
 		{&corev1.PersistentVolumeClaim{}, IndexClaimSet, claimSet},
 		{&corev1.Service{}, IndexServiceSelector, serviceSelector},
-		{&networkingv1.Ingress{}, IndexIngressService, ingressServices},
+		{&networkingv1.Ingress{}, IndexIngressService, func(o client.Object) []string { return IngressServices(o.(*networkingv1.Ingress)) }},
 		{&networkingv1.NetworkPolicy{}, IndexPolicySelector, policySelector},
 		{&rbacv1.RoleBinding{}, IndexServiceAccountSubject, ServiceAccountSubjects},
 		{&rbacv1.ClusterRoleBinding{}, IndexServiceAccountSubject, ServiceAccountSubjects},
@@ -195,9 +195,8 @@ func serviceSelector(o client.Object) []string {
 	return keys
 }
 
-// ingressServices are the Services an Ingress's default backend and rules route to.
-func ingressServices(o client.Object) []string {
-	ing := o.(*networkingv1.Ingress)
+// IngressServices are the Services an Ingress's default backend and rules route to.
+func IngressServices(ing *networkingv1.Ingress) []string {
 	var names []string
 	if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil {
 		names = append(names, b.Service.Name)
