@@ -134,7 +134,8 @@ func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Ma
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	api := &controllers.APIServer{}
+	mgr, err := ctrl.NewManager(api.Wrap(cfg), ctrl.Options{
 		Scheme:                        scheme.New(),
 		Cache:                         controllers.CacheOptions(),
 		Client:                        controllers.ClientOptions(),
@@ -168,6 +169,9 @@ func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Ma
 		ready = mgr.GetWebhookServer().StartedChecker() // Risk writes fail while it is down
 	}
 	if err := mgr.AddReadyzCheck("readyz", ready); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("apiserver", api.Ready); err != nil {
 		return nil, err
 	}
 	return mgr, nil

@@ -56,9 +56,41 @@ func update(ctx context.Context, c client.Client, kind string, desired, live cli
 // returns how long each took to show as an Open Risk and, for the same write, how long a
 // bare watch took to see it.
 func timeDrifts(ctx context.Context, c client.Client, w *watches, e estate, n int) (latencies, floors []time.Duration, err error) {
+	return timeDriftsFrom(ctx, c, w, e, 0, n, nil)
+}
+
+// timeDriftsDuringBursts does as timeDrifts, on n compliant assets after the first skip
+// and outside the first namespace, each drift right after the workload every burst asset
+// selects changed, so that the drift waits behind e.burst reconciles if anything does.
+func timeDriftsDuringBursts(ctx context.Context, c client.Client, w *watches, e estate, skip, n int) ([]time.Duration, error) {
+	shared := deployment(assetRef{namespace: e.namespace(0), name: "shared"}, 0, false)
+	shared.Spec.Template.Labels[sharedLabel] = "true"
+	round := 0
+	burst := func() error {
+		round++
+		shared.Spec.Template.Annotations = map[string]string{"isms.bench/round": fmt.Sprint(round)}
+		_, _, err := update(ctx, c, "Deployment", shared, &appsv1.Deployment{})
+		return err
+	}
+	latencies, _, err := timeDriftsFrom(ctx, c, w, e, skip, n, burst)
+	return latencies, err
+}
+
+// timeDriftsFrom times up to n drifts of the compliant assets after the first skip, each
+// after before (when set) ran.
+func timeDriftsFrom(ctx context.Context, c client.Client, w *watches, e estate, skip, n int, before func() error) (latencies, floors []time.Duration, err error) {
+	compliant := 0
 	for i := 0; i < e.assets && len(latencies) < n; i++ {
 		if e.drifting(i) {
 			continue
+		}
+		if compliant++; compliant <= skip || (before != nil && e.namespace(i) == e.namespace(0)) {
+			continue
+		}
+		if before != nil {
+			if err := before(); err != nil {
+				return nil, nil, fmt.Errorf("starting a burst: %w", err)
+			}
 		}
 		a := e.asset(i)
 		kind := driftKinds[len(latencies)%len(driftKinds)]

@@ -23,6 +23,11 @@ type estate struct {
 	assets, workloads, namespaces int
 	// driftShare is the share of assets that start with a failing Required control.
 	driftShare float64
+	// backups is the number of Velero Backups (none: no Velero, and the backup controls off).
+	backups int
+	// burst is the number of extra assets, in the first namespace, that all select one
+	// shared workload: a change to it is a burst of reconciles.
+	burst int
 }
 
 // assetRef names one asset of the estate.
@@ -85,12 +90,35 @@ func (e estate) objects() []client.Object {
 				Owner:          isms.Person{Name: "Bench Owner", Email: "owner@nhs.net"},
 				Classification: isms.ClassificationOfficialSensitive, DataCategories: []isms.DataCategory{isms.DataPersonal},
 				Criticality: isms.CriticalityMedium, Selector: metav1.LabelSelector{MatchLabels: labels},
-				// Backups have their own benchmark-free tests; here every control reads workloads.
-				Controls: &isms.ControlsSpec{Backup: &isms.BackupControls{Recency: isms.LevelNotRequired, RestoreTest: isms.LevelNotRequired}},
+				Controls: e.controls(),
 			},
 		})
 	}
+	if e.burst > 0 {
+		shared := deployment(assetRef{namespace: e.namespace(0), name: "shared"}, 0, false)
+		shared.Spec.Template.Labels[sharedLabel] = "true"
+		objs = append(objs, shared)
+		for i := 0; i < e.burst; i++ {
+			objs = append(objs, &isms.InformationAsset{
+				ObjectMeta: metav1.ObjectMeta{Namespace: e.namespace(0), Name: fmt.Sprintf("burst-%04d", i)},
+				Spec: isms.InformationAssetSpec{Owner: isms.Person{Name: "Bench Owner"}, Classification: isms.ClassificationOfficial,
+					Criticality: isms.CriticalityLow, Selector: metav1.LabelSelector{MatchLabels: map[string]string{sharedLabel: "true"}}},
+			})
+		}
+	}
 	return objs
+}
+
+// sharedLabel marks the workload every burst asset selects.
+const sharedLabel = "isms.bench/shared"
+
+// controls are the estate's assets' control levels: with Velero Backups, the backup
+// controls are on; without, they are off (every control then reads workloads).
+func (e estate) controls() *isms.ControlsSpec {
+	if e.backups > 0 {
+		return &isms.ControlsSpec{Backup: &isms.BackupControls{Recency: isms.LevelRequired, RestoreTest: isms.LevelRequired}}
+	}
+	return &isms.ControlsSpec{Backup: &isms.BackupControls{Recency: isms.LevelNotRequired, RestoreTest: isms.LevelNotRequired}}
 }
 
 func deployment(a assetRef, w int, privileged bool) *appsv1.Deployment {

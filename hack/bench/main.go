@@ -36,11 +36,21 @@ type Results struct {
 	CreateSeconds      float64 `json:"createSeconds"`
 	FullEvaluationSecs float64 `json:"fullEvaluationSeconds"`
 
+	Backups     int `json:"backups"`
+	BurstAssets int `json:"burstAssets"`
+
 	Drifts       int          `json:"drifts"`
 	DriftLatency Distribution `json:"driftToRiskSeconds"`
 	Floor        Distribution `json:"bareWatchFloorSeconds"`
 	RatioP50     float64      `json:"ratioP50"`
 	RatioP99     float64      `json:"ratioP99"`
+
+	// BurstLatency is drift -> Risk of assets elsewhere while a burst of reconciles runs.
+	BurstDrifts  int          `json:"burstDrifts"`
+	BurstLatency Distribution `json:"burstDriftToRiskSeconds"`
+
+	// EvaluationMeanMs is the mean time of one asset's evaluation (gather and evaluate).
+	EvaluationMeanMs float64 `json:"evaluationMeanMilliseconds"`
 
 	HeapMiB float64 `json:"heapMiB"`
 	RSSMiB  float64 `json:"rssMiB"`
@@ -57,6 +67,8 @@ func main() {
 	flag.IntVar(&e.workloads, "workloads", 10000, "workloads (Deployments) to create, spread over the assets")
 	flag.IntVar(&e.namespaces, "namespaces", 100, "namespaces to spread the estate over")
 	flag.Float64Var(&e.driftShare, "drift-share", 0.1, "share of assets that start with a failing control")
+	flag.IntVar(&e.backups, "backups", 0, "Velero Backups to create, spread over the namespaces (with the backup controls on; needs VELERO_CRDS)")
+	flag.IntVar(&e.burst, "burst", 0, "extra assets in the first namespace that all select one workload, changed again and again while drifts elsewhere are timed")
 	drifts := flag.Int("drifts", 200, "drifts to time (each on a distinct compliant asset)")
 	idle := flag.Duration("idle", 60*time.Second, "the idle window in which requests and writes are counted")
 	operator := flag.String("operator", "bin/isms-operator", "the operator binary")
@@ -93,9 +105,16 @@ func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return nil, fmt.Errorf("KUBEBUILDER_ASSETS is not set: run `make bench`")
 	}
-	r := &Results{Assets: e.assets, Workloads: e.workloads, Namespaces: e.namespaces}
+	r := &Results{Assets: e.assets, Workloads: e.workloads, Namespaces: e.namespaces, Backups: e.backups, BurstAssets: e.burst}
 	step("Starting the local control plane")
 	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
+	if e.backups > 0 {
+		crds, err := testenv.UpstreamVelero.Paths()
+		if err != nil {
+			return nil, err
+		}
+		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, crds...)
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, err
@@ -107,7 +126,7 @@ func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator
 		return nil, err
 	}
 
-	objs := e.objects()
+	objs := append(e.objects(), e.veleroObjects(time.Now())...)
 	r.Objects = len(objs)
 	step(fmt.Sprintf("Creating the estate: %d assets, %d workloads, %d namespaces, %d objects in all", e.assets, e.workloads, e.namespaces, len(objs)))
 	started := time.Now()
@@ -157,7 +176,7 @@ func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator
 		return nil, fmt.Errorf("starting %s (run `make build`): %w", operator, err)
 	}
 	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
-	if err := w.waitEvaluated(e.assets, 10*time.Minute); err != nil {
+	if err := w.waitEvaluated(e.assets+e.burst, 20*time.Minute); err != nil {
 		return nil, err
 	}
 	r.FullEvaluationSecs = time.Since(started).Seconds()
@@ -171,6 +190,15 @@ func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator
 	r.DriftLatency, r.Floor = distribution(latencies), distribution(floors)
 	r.RatioP50 = r.DriftLatency.P50 / r.Floor.P50
 	r.RatioP99 = r.DriftLatency.P99 / r.Floor.P99
+
+	if e.burst > 0 {
+		step(fmt.Sprintf("Timing drifts elsewhere while %d assets re-evaluate at once", e.burst))
+		burst, err := timeDriftsDuringBursts(ctx, c, w, e, drifts, 20)
+		if err != nil {
+			return nil, err
+		}
+		r.BurstDrifts, r.BurstLatency = len(burst), distribution(burst)
+	}
 
 	step(fmt.Sprintf("Counting requests and writes during %s of idleness", idle))
 	if err := measureIdle(ctx, cfg, w, "http://"+metricsAddr+"/metrics", idle, r); err != nil {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
@@ -37,6 +38,7 @@ type Env struct {
 	Client client.WithWatch
 
 	env         *envtest.Environment
+	certDir     string
 	admin       *envtest.AuthenticatedUser
 	kubectlPath string
 	kubectlArgs []string // the flags that connect kubectl to this control plane
@@ -149,7 +151,18 @@ func Start(opts Options) (*Env, error) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return nil, fmt.Errorf("integration tests need the local control plane: run them with `make test` (which builds it into bin/k8s and sets KUBEBUILDER_ASSETS)")
 	}
-	env := &envtest.Environment{ErrorIfCRDPathMissing: true}
+	// A serving-certificate directory of its own lets the API server restart with the same
+	// certificates, so clients keep working across RestartAPIServer.
+	certDir, err := os.MkdirTemp("", "isms-apiserver-")
+	if err != nil {
+		return nil, err
+	}
+	apiServer := &envtest.APIServer{CertDir: certDir}
+	// The API server drains in-flight requests for up to the request timeout when it stops:
+	// a short one makes StopAPIServer quick (no test request takes long).
+	apiServer.Configure().Set("request-timeout", "5s")
+	env := &envtest.Environment{ErrorIfCRDPathMissing: true, ControlPlaneStopTimeout: time.Minute,
+		ControlPlane: envtest.ControlPlane{APIServer: apiServer}}
 	if !opts.SkipCRDs {
 		env.CRDDirectoryPaths = []string{filepath.Join(RepoRoot(), "config", "crd", "bases")}
 	}
@@ -167,7 +180,7 @@ func Start(opts Options) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the local control plane: %w", err)
 	}
-	e := &Env{Config: cfg, env: env}
+	e := &Env{Config: cfg, env: env, certDir: certDir}
 	clientScheme := scheme.New()
 	utilruntime.Must(apiextensionsv1.AddToScheme(clientScheme))
 	if e.Client, err = client.NewWithWatch(cfg, client.Options{Scheme: clientScheme}); err != nil {
@@ -235,7 +248,19 @@ func (e *Env) WebhookServer() webhook.Server {
 }
 
 // Stop stops the control plane.
-func (e *Env) Stop() error { return e.env.Stop() }
+func (e *Env) Stop() error {
+	defer os.RemoveAll(e.certDir)
+	return e.env.Stop()
+}
+
+// StopAPIServer stops the API server (etcd keeps running), as an outage would.
+func (e *Env) StopAPIServer() error { return e.env.ControlPlane.APIServer.Stop() }
+
+// StartAPIServer starts the API server StopAPIServer stopped, on the same address with the
+// same certificates, and returns once it answers.
+func (e *Env) StartAPIServer() error {
+	return e.env.ControlPlane.APIServer.Start()
+}
 
 // Run is the body of a TestMain: it starts the control plane, calls each setup (e.g. to
 // start a manager, which stops when the tests end), runs the package's tests, stops the

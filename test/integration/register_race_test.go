@@ -42,6 +42,10 @@ type managerOptions struct {
 	appetite int32
 	// newClient builds the manager's client; controller-runtime's when nil.
 	newClient client.NewClientFunc
+	// apiServer, when set, wraps the manager's configuration as main.go does, and serves
+	// its readiness check at probes.
+	apiServer *controllers.APIServer
+	probes    string
 }
 
 // startManager runs a manager built as main.go builds it, as the operator's ServiceAccount
@@ -52,9 +56,13 @@ func startManager(t *testing.T, opts ...managerOptions) (stop func()) {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	mgr, err := ctrl.NewManager(env.OperatorConfig(), ctrl.Options{
+	cfg, probes := env.OperatorConfig(), cmp.Or(o.probes, "0")
+	if o.apiServer != nil {
+		cfg = o.apiServer.Wrap(cfg)
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: scheme.New(), Cache: controllers.CacheOptions(), Client: controllers.ClientOptions(), NewClient: o.newClient,
-		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: probes,
 		// Controller names must be unique within a process; these managers share one.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})
@@ -62,10 +70,15 @@ func startManager(t *testing.T, opts ...managerOptions) (stop func()) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second,
+	config := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second,
 		Rules: register.Rules{Matrix: riskmatrix.NPSA, Appetite: cmp.Or(o.appetite, testenv.Appetite)}}
-	if err := controllers.Setup(ctx, mgr, cfg); err != nil {
+	if err := controllers.Setup(ctx, mgr, config); err != nil {
 		t.Fatal(err)
+	}
+	if o.apiServer != nil {
+		if err := mgr.AddReadyzCheck("apiserver", o.apiServer.Ready); err != nil {
+			t.Fatal(err)
+		}
 	}
 	done := make(chan error)
 	go func() { done <- mgr.Start(ctx) }()
