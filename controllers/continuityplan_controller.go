@@ -87,7 +87,7 @@ func (r *ContinuityPlanReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{RequeueAfter: untilRecheck(recheck, now)}, nil
+	return recheckAfter(untilRecheck(recheck, now)), nil
 }
 
 func (r *ContinuityPlanReconciler) coveredAsset(ctx context.Context, ns, name string, now time.Time) (coveredAsset, error) {

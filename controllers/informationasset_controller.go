@@ -13,9 +13,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
@@ -132,7 +134,7 @@ func (r *InformationAssetReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	if err := r.raiseRisks(ctx, updated, a); err != nil {
 		return r.writeFailed(ctx, updated, err)
 	}
-	return ctrl.Result{RequeueAfter: requeueAfter(a.eval.RecheckAt, status, now)}, nil
+	return recheckAfter(requeueAfter(a.eval.RecheckAt, status, now)), nil
 }
 
 // assess gathers the asset's evidence, evaluates it, and reads the register's records of
@@ -338,6 +340,18 @@ func requeueAfter(recheckAt time.Time, status isms.InformationAssetStatus, now t
 		}
 	}
 	return next
+}
+
+// recheckAfter is the result of a reconcile to be repeated after d (none when zero) as time
+// alone changes its outcome. The requeue is at low priority: the queue keeps a waiting
+// item's priority when a change adds it again, so a requeue at the priority of the change
+// that last woke the asset would let a later burst of changes that maps to it (a workload
+// 500 assets select) queue ahead of drift elsewhere.
+func recheckAfter(d time.Duration) ctrl.Result {
+	if d == 0 {
+		return ctrl.Result{}
+	}
+	return ctrl.Result{RequeueAfter: d, Priority: ptr.To(handler.LowPriority)}
 }
 
 // untilRecheck is the requeue delay for a time-based result; zero when none.

@@ -34,27 +34,28 @@ const fanOut = 10
 
 // toAssets maps each change (the object before and after it) to the assets it affects.
 // Reconciles of a change that affects many assets (a workload 500 assets select, a
-// ClusterRole every asset reads), and of the initial list, queue at a lower priority than
-// those of a change that affects a few, so that a burst in one place never holds up drift
-// elsewhere (controller-runtime's priority queue serves higher priorities first).
+// ClusterRole every asset reads) queue at a lower priority than those of a change that
+// affects a few, so that a burst in one place never holds up drift elsewhere
+// (controller-runtime's priority queue serves higher priorities first; handler.Funcs
+// already lowers those of the initial list and of resyncs).
 func toAssets(fn handler.MapFunc) handler.EventHandler {
 	return handler.Funcs{
 		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(ctx, q, fn, e.IsInInitialList, e.Object)
+			enqueue(ctx, q, fn, e.Object)
 		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(ctx, q, fn, false, e.ObjectOld, e.ObjectNew)
+			enqueue(ctx, q, fn, e.ObjectOld, e.ObjectNew)
 		},
 		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(ctx, q, fn, false, e.Object)
+			enqueue(ctx, q, fn, e.Object)
 		},
 		GenericFunc: func(ctx context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(ctx, q, fn, false, e.Object)
+			enqueue(ctx, q, fn, e.Object)
 		},
 	}
 }
 
-func enqueue(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request], fn handler.MapFunc, initial bool, objs ...client.Object) {
+func enqueue(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request], fn handler.MapFunc, objs ...client.Object) {
 	var requests []reconcile.Request
 	seen := map[reconcile.Request]bool{}
 	for _, obj := range objs {
@@ -67,7 +68,7 @@ func enqueue(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconci
 	}
 	pq, prioritised := q.(priorityqueue.PriorityQueue[reconcile.Request])
 	for _, r := range requests {
-		if prioritised && (initial || len(requests) > fanOut) {
+		if prioritised && len(requests) > fanOut {
 			pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(handler.LowPriority)}, r)
 		} else {
 			q.Add(r)

@@ -2,8 +2,10 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
@@ -12,10 +14,14 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
@@ -199,5 +205,51 @@ func TestEachWatchedKindMapsToTheAssetsItAffects(t *testing.T) {
 				t.Errorf("assets (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A change that affects many assets (a workload 500 assets select) queues behind a change
+// that affects one, even when those assets were last reconciled at normal priority and wait
+// on their recheck timers: the queue keeps a waiting item's priority when it is added again.
+func TestABurstQueuesBehindDriftElsewhere(t *testing.T) {
+	ctx := context.Background()
+	q := priorityqueue.New[reconcile.Request]("assets")
+	defer q.ShutDown()
+	request := func(name string) reconcile.Request {
+		return reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ward, Name: name}}
+	}
+	var burst []reconcile.Request
+	for i := range fanOut + 1 {
+		burst = append(burst, request(fmt.Sprintf("burst-%02d", i)))
+	}
+	drift := request("drifted")
+
+	// Each burst asset was woken by a change of its own and requeued on its recheck timer,
+	// as the controller requeues a result.
+	for _, r := range burst {
+		q.Add(r)
+		got, priority, _ := q.GetWithPriority()
+		result := recheckAfter(time.Hour)
+		q.AddWithOpts(priorityqueue.AddOpts{After: result.RequeueAfter, Priority: ptr.To(ptr.Deref(result.Priority, priority))}, got)
+		q.Done(got)
+	}
+
+	changed := func(name string) event.UpdateEvent {
+		old := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ward, Name: name, ResourceVersion: "1"}}
+		updated := old.DeepCopy()
+		updated.ResourceVersion = "2"
+		return event.UpdateEvent{ObjectOld: old, ObjectNew: updated}
+	}
+	h := toAssets(func(_ context.Context, obj client.Object) []reconcile.Request {
+		if obj.GetName() == "shared" {
+			return burst
+		}
+		return []reconcile.Request{drift}
+	})
+	h.Update(ctx, changed("shared"), q)
+	h.Update(ctx, changed("drifted-web"), q)
+
+	if got, _, _ := q.GetWithPriority(); got != drift {
+		t.Errorf("first reconcile after the burst and the drift = %s, want %s", got, drift)
 	}
 }

@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -74,11 +73,7 @@ func (r *RiskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	case written:
 		recordRiskTransition(r.Recorder, risk.Status.State, updated, asset)
 	}
-	result := ctrl.Result{}
-	if next := register.RecheckAt(updated, now); !next.IsZero() {
-		result.RequeueAfter = next.Sub(now) + time.Second
-	}
-	return result, nil
+	return recheckAfter(untilRecheck(register.RecheckAt(updated, now), now)), nil
 }
 
 // observe reads what the asset's status says of the control a register record tracks;

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -29,9 +31,10 @@ func (e estate) veleroObjects(now time.Time) []client.Object {
 		u.SetName(name)
 		return u
 	}
-	objs := []client.Object{velero("BackupStorageLocation", "default",
-		map[string]any{"default": true, "provider": "aws", "objectStorage": map[string]any{"bucket": "bench"}},
-		map[string]any{"phase": "Available"})}
+	objs := []client.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: veleroNamespace}},
+		velero("BackupStorageLocation", "default",
+			map[string]any{"default": true, "provider": "aws", "objectStorage": map[string]any{"bucket": "bench"}},
+			map[string]any{"phase": "Available"})}
 	for n := 0; n < e.namespaces; n++ {
 		ns := e.namespace(n)
 		objs = append(objs, velero("Schedule", ns+"-hourly",

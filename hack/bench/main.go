@@ -48,6 +48,9 @@ type Results struct {
 	// BurstLatency is drift -> Risk of assets elsewhere while a burst of reconciles runs.
 	BurstDrifts  int          `json:"burstDrifts"`
 	BurstLatency Distribution `json:"burstDriftToRiskSeconds"`
+	// BurstStatusWrites counts the operator's writes while the bursts ran: a change that
+	// alters no asset's evidence writes nothing.
+	BurstStatusWrites int `json:"burstStatusWrites"`
 
 	// EvaluationMeanMs is the mean time of one asset's evaluation (gather and evaluate).
 	EvaluationMeanMs float64 `json:"evaluationMeanMilliseconds"`
@@ -73,11 +76,12 @@ func main() {
 	idle := flag.Duration("idle", 60*time.Second, "the idle window in which requests and writes are counted")
 	operator := flag.String("operator", "bin/isms-operator", "the operator binary")
 	out := flag.String("json", "bin/bench/results.json", "where to write the figures as JSON")
+	operatorLog := flag.String("operator-log", "", "where to keep the operator's log (by default it is removed with the run)")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
 	klog.SetLogger(logr.Discard()) // client-go's complaints about requests cancelled at exit
 
-	results, err := run(context.Background(), e, *drifts, *idle, *operator)
+	results, err := run(context.Background(), e, *drifts, *idle, *operator, *operatorLog)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -101,7 +105,7 @@ func writeJSON(path string, results *Results) error {
 	return os.WriteFile(path, append(data, '\n'), 0o644)
 }
 
-func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator string) (*Results, error) {
+func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator, operatorLog string) (*Results, error) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return nil, fmt.Errorf("KUBEBUILDER_ASSETS is not set: run `make bench`")
 	}
@@ -167,7 +171,10 @@ func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator
 	started = time.Now()
 	cmd := exec.Command(operator, "--kubeconfig", kubeconfigPath, "--enable-webhooks=false",
 		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", "0")
-	logFile, err := os.Create(filepath.Join(dir, "operator.log"))
+	if operatorLog == "" {
+		operatorLog = filepath.Join(dir, "operator.log")
+	}
+	logFile, err := os.Create(operatorLog)
 	if err != nil {
 		return nil, err
 	}
@@ -193,11 +200,13 @@ func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator
 
 	if e.burst > 0 {
 		step(fmt.Sprintf("Timing drifts elsewhere while %d assets re-evaluate at once", e.burst))
+		writesBefore := w.statusWrites.Load()
 		burst, err := timeDriftsDuringBursts(ctx, c, w, e, drifts, 20)
 		if err != nil {
 			return nil, err
 		}
 		r.BurstDrifts, r.BurstLatency = len(burst), distribution(burst)
+		r.BurstStatusWrites = int(w.statusWrites.Load() - writesBefore)
 	}
 
 	step(fmt.Sprintf("Counting requests and writes during %s of idleness", idle))

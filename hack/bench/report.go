@@ -61,6 +61,7 @@ func printTable(out io.Writer, r *Results) {
 	if r.BurstDrifts > 0 {
 		fmt.Fprintf(t, "drift -> Risk elsewhere during %d-asset bursts (%d drifts)\tp50 %s, p95 %s, p99 %s, max %s\n", r.BurstAssets, r.BurstDrifts,
 			ms(r.BurstLatency.P50), ms(r.BurstLatency.P95), ms(r.BurstLatency.P99), ms(r.BurstLatency.Max))
+		fmt.Fprintf(t, "operator writes during the bursts\t%d\n", r.BurstStatusWrites)
 	}
 	fmt.Fprintf(t, "one asset's evaluation (mean)\t%.2f ms\n", r.EvaluationMeanMs)
 	fmt.Fprintf(t, "operator heap / RSS at steady state\t%.0f MiB / %.0f MiB\n", r.HeapMiB, r.RSSMiB)
