@@ -2,9 +2,11 @@ package controllers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -77,32 +79,62 @@ func registerMetrics(reader client.Reader, leader <-chan struct{}) error {
 	return nil
 }
 
+// assetSeries are the isms_control_failing series each asset has, so that re-recording or
+// forgetting an asset deletes exactly its own: a partial-match delete scans every asset's
+// series, which would make each reconcile cost what the cluster holds.
+var assetSeries = struct {
+	sync.Mutex
+	byAsset map[types.NamespacedName][]controlSeries
+}{byAsset: map[types.NamespacedName][]controlSeries{}}
+
+// controlSeries are the label values of a series of isms_control_failing besides the asset.
+type controlSeries struct{ control, level string }
+
 // recordAssetMetrics replaces an asset's series with its evaluation's.
 func recordAssetMetrics(asset *isms.InformationAsset, eval controls.Evaluation, compliant *bool, took time.Duration) {
 	evaluationDuration.Observe(took.Seconds())
-	forgetAssetMetrics(asset.Namespace, asset.Name)
+	key := types.NamespacedName{Namespace: asset.Namespace, Name: asset.Name}
+	failing := map[controlSeries]float64{}
 	for _, r := range eval.Results {
-		if r.Status == controls.StatusNotEvaluated {
-			continue
+		switch r.Status {
+		case controls.StatusFail:
+			failing[controlSeries{string(r.Control), string(r.Level)}] = 1
+		case controls.StatusPass:
+			failing[controlSeries{string(r.Control), string(r.Level)}] = 0
 		}
-		failing := 0.0
-		if r.Status == controls.StatusFail {
-			failing = 1
-		}
-		controlFailing.WithLabelValues(asset.Namespace, asset.Name, string(r.Control), string(r.Level)).Set(failing)
 	}
-	if compliant != nil {
-		value := 0.0
-		if *compliant {
-			value = 1
+	assetSeries.Lock()
+	defer assetSeries.Unlock()
+	for _, old := range assetSeries.byAsset[key] {
+		if _, kept := failing[old]; !kept {
+			controlFailing.DeleteLabelValues(key.Namespace, key.Name, old.control, old.level)
 		}
-		assetCompliant.WithLabelValues(asset.Namespace, asset.Name).Set(value)
 	}
+	series := make([]controlSeries, 0, len(failing))
+	for s, value := range failing {
+		controlFailing.WithLabelValues(key.Namespace, key.Name, s.control, s.level).Set(value)
+		series = append(series, s)
+	}
+	assetSeries.byAsset[key] = series
+	if compliant == nil {
+		assetCompliant.DeleteLabelValues(key.Namespace, key.Name)
+		return
+	}
+	value := 0.0
+	if *compliant {
+		value = 1
+	}
+	assetCompliant.WithLabelValues(key.Namespace, key.Name).Set(value)
 }
 
-// forgetAssetMetrics drops an asset's series (it was deleted, or is about to be re-recorded).
+// forgetAssetMetrics drops a deleted asset's series.
 func forgetAssetMetrics(namespace, name string) {
-	labels := prometheus.Labels{"namespace": namespace, "asset": name}
-	controlFailing.DeletePartialMatch(labels)
-	assetCompliant.DeletePartialMatch(labels)
+	key := types.NamespacedName{Namespace: namespace, Name: name}
+	assetSeries.Lock()
+	defer assetSeries.Unlock()
+	for _, old := range assetSeries.byAsset[key] {
+		controlFailing.DeleteLabelValues(namespace, name, old.control, old.level)
+	}
+	delete(assetSeries.byAsset, key)
+	assetCompliant.DeleteLabelValues(namespace, name)
 }

@@ -60,16 +60,26 @@ func measureIdle(ctx context.Context, cfg *rest.Config, w *watches, operatorMetr
 	r.IdleStatusWrites = int(w.statusWrites.Load() - writesBefore)
 	r.IdleOperatorRequests = delta(operatorBefore, operatorAfter, "rest_client_requests_total", "method")
 	r.IdleAPIServerRequests = delta(apiserverBefore, apiserverAfter, "apiserver_request_total", "verb", "resource")
-	if family, ok := operatorAfter["isms_evaluation_duration_seconds"]; ok && len(family.GetMetric()) > 0 {
-		h := family.GetMetric()[0].GetHistogram()
-		r.EvaluationMeanMs = h.GetSampleSum() / float64(max(h.GetSampleCount(), 1)) * 1000
-	}
 	r.HeapMiB = sum(operatorAfter, "go_memstats_heap_alloc_bytes") / (1 << 20)
 	r.RSSMiB = sum(operatorAfter, "process_resident_memory_bytes") / (1 << 20)
 	return nil
 }
 
 type families map[string]*dto.MetricFamily
+
+// evaluations reads the operator's count of asset evaluations and their total seconds
+// (isms_evaluation_duration_seconds).
+func evaluations(operatorMetrics string) (count uint64, seconds float64, err error) {
+	f, err := scrape(operatorMetrics)
+	if err != nil {
+		return 0, 0, err
+	}
+	if family, ok := f["isms_evaluation_duration_seconds"]; ok && len(family.GetMetric()) > 0 {
+		h := family.GetMetric()[0].GetHistogram()
+		return h.GetSampleCount(), h.GetSampleSum(), nil
+	}
+	return 0, 0, nil
+}
 
 func scrape(url string) (families, error) {
 	resp, err := http.Get(url)

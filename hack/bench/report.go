@@ -63,7 +63,7 @@ func printTable(out io.Writer, r *Results) {
 			ms(r.BurstLatency.P50), ms(r.BurstLatency.P95), ms(r.BurstLatency.P99), ms(r.BurstLatency.Max))
 		fmt.Fprintf(t, "operator writes during the bursts\t%d\n", r.BurstStatusWrites)
 	}
-	fmt.Fprintf(t, "one asset's evaluation (mean)\t%.2f ms\n", r.EvaluationMeanMs)
+	fmt.Fprintf(t, "one asset's evaluation, mean while drifts were timed\t%.2f ms\n", r.EvaluationMeanMs)
 	fmt.Fprintf(t, "operator heap / RSS at steady state\t%.0f MiB / %.0f MiB\n", r.HeapMiB, r.RSSMiB)
 	fmt.Fprintf(t, "operator API requests in %.0f s idle\t%s\n", r.IdleSeconds, byKey(r.IdleOperatorRequests))
 	fmt.Fprintf(t, "API server requests in %.0f s idle, all clients\t%s\n", r.IdleSeconds, byKey(r.IdleAPIServerRequests))

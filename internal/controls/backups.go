@@ -2,6 +2,7 @@ package controls
 
 import (
 	"cmp"
+	"container/heap"
 	"fmt"
 	"slices"
 	"strings"
@@ -144,15 +145,23 @@ func NewestBackup(e *Evidence) (newest BackupRecord, found bool, notes []string)
 	}
 	var out []ruledOut
 	if len(excluded) == 0 {
-		for _, b := range e.Backups.VeleroBackups {
-			if b.Phase != "Completed" || b.Completed.IsZero() {
-				continue
+		// Newest first, so that a namespace's history of Backups is judged only down to
+		// the newest that captured the asset: older ones change neither result nor notes.
+		completed := newestFirst{backups: e.Backups.VeleroBackups}
+		for i, b := range e.Backups.VeleroBackups {
+			if b.Phase == "Completed" && !b.Completed.IsZero() {
+				completed.order = append(completed.order, i)
 			}
+		}
+		heap.Init(&completed)
+		for completed.Len() > 0 {
+			b := e.Backups.VeleroBackups[heap.Pop(&completed).(int)]
 			j := capturesAsset(e, b.Namespace, b.Spec)
-			switch {
-			case j.captures && b.Completed.After(newest.Time):
+			if j.captures {
 				newest, found = BackupRecord{Time: b.Completed, Source: b.Ref(), Detail: j.how}, true
-			case !j.captures && j.relevant:
+				break
+			}
+			if j.relevant {
 				out = append(out, ruledOut{note: b.subject() + " " + j.why, completed: b.Completed})
 			}
 		}
@@ -185,6 +194,29 @@ func NewestBackup(e *Evidence) (newest BackupRecord, found bool, notes []string)
 	slices.Sort(scheduleNotes)
 	notes = append(notes, slices.Compact(backupNotes)...)
 	return newest, found, append(notes, scheduleNotes...)
+}
+
+// newestFirst orders Backups, by index, as a heap: the newest completed first, and of
+// Backups completed at once, the first listed.
+type newestFirst struct {
+	backups []VeleroBackup
+	order   []int
+}
+
+func (h newestFirst) Len() int { return len(h.order) }
+func (h newestFirst) Less(i, j int) bool {
+	a, b := h.backups[h.order[i]], h.backups[h.order[j]]
+	if !a.Completed.Equal(b.Completed) {
+		return a.Completed.After(b.Completed)
+	}
+	return h.order[i] < h.order[j]
+}
+func (h newestFirst) Swap(i, j int) { h.order[i], h.order[j] = h.order[j], h.order[i] }
+func (h *newestFirst) Push(x any)   { h.order = append(h.order, x.(int)) }
+func (h *newestFirst) Pop() any {
+	last := h.order[len(h.order)-1]
+	h.order = h.order[:len(h.order)-1]
+	return last
 }
 
 // subject names a Backup in a note: by its Schedule when a Schedule made it, since its

@@ -8,6 +8,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 )
 
 // BenchmarkEvaluate evaluates the whole catalogue for a realistic asset: ten workloads
@@ -49,4 +51,33 @@ func BenchmarkEvaluate(b *testing.B) {
 		Evaluate(e)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "evaluations/s")
+}
+
+// BenchmarkEvaluateWithBackupHistory evaluates an asset whose namespace has n hourly
+// Backups (a Schedule's history) and a Restore test of each of the newest few, with the
+// backup controls Required: the cost of a reconcile must not grow with the history, so the
+// figures for 0, 100 and 10,000 should stay close.
+//
+//	go test -run '^$' -bench EvaluateWithBackupHistory ./internal/controls
+func BenchmarkEvaluateWithBackupHistory(b *testing.B) {
+	for _, n := range []int{0, 100, 10000} {
+		b.Run(fmt.Sprintf("backups=%d", n), func(b *testing.B) {
+			e := backupEvidence(withAsset(withControls(isms.ControlsSpec{Backup: &isms.BackupControls{
+				Recency: isms.LevelRequired, RestoreTest: isms.LevelRequired}})))
+			e.Backups.VeleroSchedules = []VeleroSchedule{{Namespace: veleroNamespace, Name: "hourly", Template: VeleroBackupSpec{IncludedNamespaces: []string{testNamespace}}}}
+			for i := range n {
+				backup := completedBackup(fmt.Sprintf("hourly-%05d", i), hoursAgo(float64(n-i)), includesNamespaces(testNamespace))
+				backup.Schedule = "hourly"
+				e.Backups.VeleroBackups = append(e.Backups.VeleroBackups, backup)
+				if i >= n-5 {
+					e.Backups.VeleroRestores = append(e.Backups.VeleroRestores, VeleroRestore{Namespace: veleroNamespace, Name: "test-" + backup.Name,
+						Backup: backup.Name, Phase: "Completed", Started: hoursAgo(0.5), Completed: hoursAgo(0.4)})
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				Evaluate(e)
+			}
+		})
+	}
 }

@@ -10,105 +10,179 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/isms-operator/isms-operator/internal/controls"
 )
 
 // Velero's objects are read as unstructured, so the operator needs no dependency on
-// Velero and starts without it; these are the fields it reads, with Velero's JSON names
-// (github.com/vmware-tanzu/velero pkg/apis/velero/v1).
-type (
-	veleroBackupSpec struct {
-		IncludedNamespaces               []string                `json:"includedNamespaces,omitempty"`
-		ExcludedNamespaces               []string                `json:"excludedNamespaces,omitempty"`
-		IncludedResources                []string                `json:"includedResources,omitempty"`
-		ExcludedResources                []string                `json:"excludedResources,omitempty"`
-		IncludedNamespaceScopedResources []string                `json:"includedNamespaceScopedResources,omitempty"`
-		ExcludedNamespaceScopedResources []string                `json:"excludedNamespaceScopedResources,omitempty"`
-		ExcludedClusterScopedResources   []string                `json:"excludedClusterScopedResources,omitempty"`
-		IncludeClusterResources          *bool                   `json:"includeClusterResources,omitempty"`
-		LabelSelector                    *metav1.LabelSelector   `json:"labelSelector,omitempty"`
-		OrLabelSelectors                 []*metav1.LabelSelector `json:"orLabelSelectors,omitempty"`
-		SnapshotVolumes                  *bool                   `json:"snapshotVolumes,omitempty"`
-		DefaultVolumesToFsBackup         *bool                   `json:"defaultVolumesToFsBackup,omitempty"`
-		// ResourcePolicy is a TypedLocalObjectReference to a ConfigMap in the Backup's namespace.
-		ResourcePolicy  *veleroPolicyRef `json:"resourcePolicy,omitempty"`
-		StorageLocation string           `json:"storageLocation,omitempty"`
-	}
-	veleroPolicyRef struct {
-		Kind string `json:"kind,omitempty"`
-		Name string `json:"name,omitempty"`
-	}
-	veleroProgress struct {
-		Phase               string       `json:"phase,omitempty"`
-		Errors              int          `json:"errors,omitempty"`
-		StartTimestamp      *metav1.Time `json:"startTimestamp,omitempty"`
-		CompletionTimestamp *metav1.Time `json:"completionTimestamp,omitempty"`
-	}
-	veleroBackup struct {
-		Spec   veleroBackupSpec `json:"spec"`
-		Status veleroProgress   `json:"status"`
-	}
-	veleroSchedule struct {
-		Spec struct {
-			Template veleroBackupSpec `json:"template"`
-		} `json:"spec"`
-	}
-	veleroRestore struct {
-		Spec struct {
-			BackupName         string                  `json:"backupName,omitempty"`
-			ScheduleName       string                  `json:"scheduleName,omitempty"`
-			IncludedNamespaces []string                `json:"includedNamespaces,omitempty"`
-			ExcludedNamespaces []string                `json:"excludedNamespaces,omitempty"`
-			LabelSelector      *metav1.LabelSelector   `json:"labelSelector,omitempty"`
-			OrLabelSelectors   []*metav1.LabelSelector `json:"orLabelSelectors,omitempty"`
-		} `json:"spec"`
-		Status veleroProgress `json:"status"`
-	}
-	veleroStorageLocation struct {
-		Spec struct {
-			Default bool `json:"default,omitempty"`
-		} `json:"spec"`
-		Status struct {
-			Phase string `json:"phase,omitempty"`
-		} `json:"status"`
-	}
+// Velero and starts without it. veleroKept names, with Velero's JSON names
+// (github.com/vmware-tanzu/velero pkg/apis/velero/v1), the fields the controls read: all
+// that the cache keeps of each object (CompactVelero), and all that the readers below read.
+var veleroKept = map[string]fieldSet{
+	VeleroBackup.Kind:   {"spec": backupSpecFields, "status": progressFields},
+	VeleroSchedule.Kind: {"spec": {"template": backupSpecFields}},
+	VeleroRestore.Kind: {"spec": {"backupName": nil, "scheduleName": nil, "includedNamespaces": nil, "excludedNamespaces": nil,
+		"labelSelector": nil, "orLabelSelectors": nil}, "status": progressFields},
+	VeleroStorageLocation.Kind: {"spec": {"default": nil}, "status": {"phase": nil}},
+}
+
+// fieldSet names the fields kept of an object: each with the fields kept of it, or nil to
+// keep all of it.
+type fieldSet map[string]fieldSet
+
+var (
+	backupSpecFields = fieldSet{"includedNamespaces": nil, "excludedNamespaces": nil, "includedResources": nil, "excludedResources": nil,
+		"includedNamespaceScopedResources": nil, "excludedNamespaceScopedResources": nil, "excludedClusterScopedResources": nil,
+		"includeClusterResources": nil, "labelSelector": nil, "orLabelSelectors": nil, "snapshotVolumes": nil,
+		"defaultVolumesToFsBackup": nil, "resourcePolicy": nil, "storageLocation": nil}
+	progressFields = fieldSet{"phase": nil, "errors": nil, "startTimestamp": nil, "completionTimestamp": nil}
 )
 
-// controls converts the spec of a Backup, or a Schedule's template, in namespace ns.
-func (s veleroBackupSpec) controls(ns string) controls.VeleroBackupSpec {
+// keep returns the fields of from that fields names.
+func keep(from map[string]any, fields fieldSet) map[string]any {
+	kept := make(map[string]any, len(fields))
+	for name, sub := range fields {
+		v, found := from[name]
+		if !found {
+			continue
+		}
+		if m, isObject := v.(map[string]any); isObject && sub != nil {
+			v = keep(m, sub)
+		}
+		kept[name] = v
+	}
+	return kept
+}
+
+// fieldReader reads a Velero object's fields as the API server serves them (JSON's types,
+// numbers as int64 or float64) without reflection: the gatherer reads every Backup of an
+// asset's namespace on each reconcile. A field of another type makes the object malformed,
+// and a malformed object is no evidence (a Backup whose filters cannot be read must not
+// count as covering everything).
+type fieldReader struct{ malformed bool }
+
+func (r *fieldReader) object(m map[string]any, name string) map[string]any {
+	v, isObject := m[name].(map[string]any)
+	r.malformed = r.malformed || !isObject && m[name] != nil
+	return v
+}
+
+func (r *fieldReader) string(m map[string]any, name string) string {
+	v, isString := m[name].(string)
+	r.malformed = r.malformed || !isString && m[name] != nil
+	return v
+}
+
+func (r *fieldReader) strings(m map[string]any, name string) []string {
+	list, isList := m[name].([]any)
+	if !isList {
+		r.malformed = r.malformed || m[name] != nil
+		return nil
+	}
+	out := make([]string, len(list))
+	for i, v := range list {
+		s, isString := v.(string)
+		r.malformed = r.malformed || !isString
+		out[i] = s
+	}
+	return out
+}
+
+func (r *fieldReader) bool(m map[string]any, name string) *bool {
+	v, isBool := m[name].(bool)
+	if !isBool {
+		r.malformed = r.malformed || m[name] != nil
+		return nil
+	}
+	return &v
+}
+
+func (r *fieldReader) int(m map[string]any, name string) int {
+	switch v := m[name].(type) {
+	case int64:
+		return int(v)
+	case float64:
+		return int(v)
+	case nil:
+		return 0
+	}
+	r.malformed = true
+	return 0
+}
+
+func (r *fieldReader) time(m map[string]any, name string) time.Time {
+	s := r.string(m, name)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	r.malformed = r.malformed || err != nil
+	return t
+}
+
+func (r *fieldReader) selector(m map[string]any, name string) *metav1.LabelSelector {
+	fields := r.object(m, name)
+	if fields == nil {
+		return nil
+	}
+	s := &metav1.LabelSelector{}
+	r.malformed = r.malformed || runtime.DefaultUnstructuredConverter.FromUnstructured(fields, s) != nil
+	return s
+}
+
+func (r *fieldReader) selectors(m map[string]any, name string) []*metav1.LabelSelector {
+	list, isList := m[name].([]any)
+	if !isList {
+		r.malformed = r.malformed || m[name] != nil
+		return nil
+	}
+	out := make([]*metav1.LabelSelector, len(list))
+	for i := range list {
+		out[i] = r.selector(map[string]any{name: list[i]}, name)
+		r.malformed = r.malformed || out[i] == nil
+	}
+	return out
+}
+
+// backupSpec reads the spec of a Backup, or a Schedule's template, in namespace ns.
+func (r *fieldReader) backupSpec(spec map[string]any, ns string) controls.VeleroBackupSpec {
 	return controls.VeleroBackupSpec{
-		IncludedNamespaces:               s.IncludedNamespaces,
-		ExcludedNamespaces:               s.ExcludedNamespaces,
-		IncludedResources:                s.IncludedResources,
-		ExcludedResources:                s.ExcludedResources,
-		IncludedNamespaceScopedResources: s.IncludedNamespaceScopedResources,
-		ExcludedNamespaceScopedResources: s.ExcludedNamespaceScopedResources,
-		ExcludedClusterScopedResources:   s.ExcludedClusterScopedResources,
-		IncludeClusterResources:          s.IncludeClusterResources,
-		LabelSelector:                    s.LabelSelector,
-		OrLabelSelectors:                 s.OrLabelSelectors,
-		SnapshotVolumes:                  s.SnapshotVolumes,
-		DefaultVolumesToFsBackup:         s.DefaultVolumesToFsBackup,
-		ResourcePolicy:                   s.ResourcePolicy.configMap(ns),
-		StorageLocation:                  s.StorageLocation,
+		IncludedNamespaces:               r.strings(spec, "includedNamespaces"),
+		ExcludedNamespaces:               r.strings(spec, "excludedNamespaces"),
+		IncludedResources:                r.strings(spec, "includedResources"),
+		ExcludedResources:                r.strings(spec, "excludedResources"),
+		IncludedNamespaceScopedResources: r.strings(spec, "includedNamespaceScopedResources"),
+		ExcludedNamespaceScopedResources: r.strings(spec, "excludedNamespaceScopedResources"),
+		ExcludedClusterScopedResources:   r.strings(spec, "excludedClusterScopedResources"),
+		IncludeClusterResources:          r.bool(spec, "includeClusterResources"),
+		LabelSelector:                    r.selector(spec, "labelSelector"),
+		OrLabelSelectors:                 r.selectors(spec, "orLabelSelectors"),
+		SnapshotVolumes:                  r.bool(spec, "snapshotVolumes"),
+		DefaultVolumesToFsBackup:         r.bool(spec, "defaultVolumesToFsBackup"),
+		ResourcePolicy:                   r.resourcePolicy(r.object(spec, "resourcePolicy"), ns),
+		StorageLocation:                  r.string(spec, "storageLocation"),
 	}
 }
 
-// configMap names the resource policy's ConfigMap as namespace/name. Velero reads a policy
-// only of kind "configmap" (any case), from the Backup's own namespace
+// resourcePolicy names the resource policy's ConfigMap as namespace/name. Velero reads a
+// policy only of kind "configmap" (any case), from the Backup's own namespace
 // (internal/resourcepolicies/resource_policies.go, GetResourcePoliciesFromBackup); another
 // kind, or none, is no policy.
-func (r *veleroPolicyRef) configMap(ns string) string {
-	if r == nil || r.Name == "" || !strings.EqualFold(r.Kind, "configmap") {
+func (r *fieldReader) resourcePolicy(ref map[string]any, ns string) string {
+	kind, name := r.string(ref, "kind"), r.string(ref, "name")
+	if name == "" || !strings.EqualFold(kind, "configmap") {
 		return ""
 	}
-	return ns + "/" + r.Name
+	return ns + "/" + name
 }
 
 // labelScheduleName is the label Velero puts on the Backups a Schedule makes.
 const labelScheduleName = "velero.io/schedule-name"
+
+// The adapters from Velero's objects to the controls' evidence; ok is false for a
+// malformed object.
 
 func timeOf(t *metav1.Time) time.Time {
 	if t == nil {
@@ -117,41 +191,40 @@ func timeOf(t *metav1.Time) time.Time {
 	return t.Time
 }
 
-// fromUnstructured reads the fields of u into into; a malformed object reads as empty,
-// which no check counts as evidence.
-func fromUnstructured(u *unstructured.Unstructured, into any) {
-	_ = runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, into)
+func backupOf(u *unstructured.Unstructured) (controls.VeleroBackup, bool) {
+	var r fieldReader
+	status := r.object(u.Object, "status")
+	b := controls.VeleroBackup{Namespace: u.GetNamespace(), Name: u.GetName(),
+		Spec:  r.backupSpec(r.object(u.Object, "spec"), u.GetNamespace()),
+		Phase: r.string(status, "phase"), Completed: r.time(status, "completionTimestamp"),
+		Schedule: r.string(r.object(r.object(u.Object, "metadata"), "labels"), labelScheduleName)}
+	return b, !r.malformed
 }
 
-// The adapters from Velero's objects to the controls' evidence.
-
-func backupOf(u *unstructured.Unstructured) controls.VeleroBackup {
-	var b veleroBackup
-	fromUnstructured(u, &b)
-	return controls.VeleroBackup{Namespace: u.GetNamespace(), Name: u.GetName(), Spec: b.Spec.controls(u.GetNamespace()),
-		Phase: b.Status.Phase, Completed: timeOf(b.Status.CompletionTimestamp), Schedule: u.GetLabels()[labelScheduleName]}
+func scheduleOf(u *unstructured.Unstructured) (controls.VeleroSchedule, bool) {
+	var r fieldReader
+	s := controls.VeleroSchedule{Namespace: u.GetNamespace(), Name: u.GetName(),
+		Template: r.backupSpec(r.object(r.object(u.Object, "spec"), "template"), u.GetNamespace())}
+	return s, !r.malformed
 }
 
-func scheduleOf(u *unstructured.Unstructured) controls.VeleroSchedule {
-	var s veleroSchedule
-	fromUnstructured(u, &s)
-	return controls.VeleroSchedule{Namespace: u.GetNamespace(), Name: u.GetName(), Template: s.Spec.Template.controls(u.GetNamespace())}
+func restoreOf(u *unstructured.Unstructured) (controls.VeleroRestore, bool) {
+	var r fieldReader
+	spec, status := r.object(u.Object, "spec"), r.object(u.Object, "status")
+	restore := controls.VeleroRestore{Namespace: u.GetNamespace(), Name: u.GetName(),
+		Backup: r.string(spec, "backupName"), Schedule: r.string(spec, "scheduleName"),
+		IncludedNamespaces: r.strings(spec, "includedNamespaces"), ExcludedNamespaces: r.strings(spec, "excludedNamespaces"),
+		LabelSelector: r.selector(spec, "labelSelector"), OrLabelSelectors: r.selectors(spec, "orLabelSelectors"),
+		Phase: r.string(status, "phase"), Errors: r.int(status, "errors"),
+		Started: r.time(status, "startTimestamp"), Completed: r.time(status, "completionTimestamp")}
+	return restore, !r.malformed
 }
 
-func restoreOf(u *unstructured.Unstructured) controls.VeleroRestore {
-	var r veleroRestore
-	fromUnstructured(u, &r)
-	return controls.VeleroRestore{Namespace: u.GetNamespace(), Name: u.GetName(), Backup: r.Spec.BackupName, Schedule: r.Spec.ScheduleName,
-		IncludedNamespaces: r.Spec.IncludedNamespaces, ExcludedNamespaces: r.Spec.ExcludedNamespaces,
-		LabelSelector: r.Spec.LabelSelector, OrLabelSelectors: r.Spec.OrLabelSelectors,
-		Phase: r.Status.Phase, Errors: r.Status.Errors,
-		Started: timeOf(r.Status.StartTimestamp), Completed: timeOf(r.Status.CompletionTimestamp)}
-}
-
-func storageLocationOf(u *unstructured.Unstructured) controls.StorageLocation {
-	var l veleroStorageLocation
-	fromUnstructured(u, &l)
-	return controls.StorageLocation{Namespace: u.GetNamespace(), Name: u.GetName(), Default: l.Spec.Default, Phase: l.Status.Phase}
+func storageLocationOf(u *unstructured.Unstructured) (controls.StorageLocation, bool) {
+	var r fieldReader
+	l := controls.StorageLocation{Namespace: u.GetNamespace(), Name: u.GetName(),
+		Default: ptr.Deref(r.bool(r.object(u.Object, "spec"), "default"), false), Phase: r.string(r.object(u.Object, "status"), "phase")}
+	return l, !r.malformed
 }
 
 // backups reads what the backup controls judge: the Velero Backups and Schedules that take
@@ -187,13 +260,21 @@ func (g *Gatherer) backups(ctx context.Context, ns string, claims []controls.Cla
 			item := &items[i]
 			switch kind {
 			case VeleroBackup:
-				b.VeleroBackups = append(b.VeleroBackups, backupOf(item))
+				if v, ok := backupOf(item); ok {
+					b.VeleroBackups = append(b.VeleroBackups, v)
+				}
 			case VeleroSchedule:
-				b.VeleroSchedules = append(b.VeleroSchedules, scheduleOf(item))
+				if v, ok := scheduleOf(item); ok {
+					b.VeleroSchedules = append(b.VeleroSchedules, v)
+				}
 			case VeleroRestore:
-				b.VeleroRestores = append(b.VeleroRestores, restoreOf(item))
+				if v, ok := restoreOf(item); ok {
+					b.VeleroRestores = append(b.VeleroRestores, v)
+				}
 			case VeleroStorageLocation:
-				b.StorageLocations = append(b.StorageLocations, storageLocationOf(item))
+				if v, ok := storageLocationOf(item); ok {
+					b.StorageLocations = append(b.StorageLocations, v)
+				}
 			}
 		}
 	}
@@ -229,24 +310,11 @@ func CompactVelero(obj any) (any, error) {
 	if !ok {
 		return obj, nil
 	}
-	var kept any
-	switch u.GetKind() {
-	case VeleroBackup.Kind:
-		kept = &veleroBackup{}
-	case VeleroSchedule.Kind:
-		kept = &veleroSchedule{}
-	case VeleroRestore.Kind:
-		kept = &veleroRestore{}
-	case VeleroStorageLocation.Kind:
-		kept = &veleroStorageLocation{}
-	default:
+	fields, isVelero := veleroKept[u.GetKind()]
+	if !isVelero || u.GroupVersionKind().Group != VeleroBackup.Group {
 		return obj, nil
 	}
-	fromUnstructured(u, kept)
-	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(kept)
-	if err != nil {
-		return nil, err
-	}
+	content := keep(u.Object, fields)
 	compact := &unstructured.Unstructured{Object: content}
 	compact.SetAPIVersion(u.GetAPIVersion())
 	compact.SetKind(u.GetKind())
