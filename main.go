@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -95,6 +96,11 @@ func main() {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "audit":
+			if os.Getenv("GOGC") == "" {
+				// CI runners' memory is tighter than their time, and the audit takes a
+				// fraction of kube-score's: collect garbage twice as often as Go would.
+				debug.SetGCPercent(50)
+			}
 			os.Exit(cli.Audit(context.Background(), os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 		case "report":
 			os.Exit(cli.Report(context.Background(), os.Args[2:], os.Stdout, os.Stderr))

@@ -130,7 +130,7 @@ func applyFixtures(t *testing.T, docs []manifests.Document) {
 	ctx := context.Background()
 	var namespaces []string
 	for _, d := range docs {
-		if ns := d.Object.GetNamespace(); ns != "" && !slices.Contains(namespaces, ns) {
+		if ns := d.Namespace; ns != "" && !slices.Contains(namespaces, ns) {
 			namespaces = append(namespaces, ns)
 		}
 	}
@@ -141,7 +141,10 @@ func applyFixtures(t *testing.T, docs []manifests.Document) {
 		}
 	}
 	for _, d := range docs {
-		obj := d.Object.DeepCopy()
+		obj, err := d.Object()
+		if err != nil {
+			t.Fatal(err)
+		}
 		status, hasStatus := obj.Object["status"]
 		if err := env.Client.Create(ctx, obj); apierrors.IsAlreadyExists(err) && obj.GetKind() == "Namespace" {
 			continue

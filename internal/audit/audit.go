@@ -6,22 +6,24 @@ package audit
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	sigsjson "sigs.k8s.io/json"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/evidence"
 	"github.com/isms-operator/isms-operator/internal/manifests"
+	"github.com/isms-operator/isms-operator/internal/parallel"
 	"github.com/isms-operator/isms-operator/internal/scheme"
 )
 
@@ -85,7 +87,8 @@ func (e DocumentError) String() string {
 // clusterScoped are the kinds read that belong to no namespace.
 var clusterScoped = []string{"Namespace", "StorageClass", "PersistentVolume", "ClusterRole", "ClusterRoleBinding"}
 
-// Run evaluates every InformationAsset among docs.
+// Run evaluates every InformationAsset among docs. The documents are decoded, and the
+// assets evaluated, on every core; the result is the same as one at a time.
 func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Problem, opts Options) (*Result, error) {
 	result := &Result{APIVersion: APIVersion, Now: opts.Now.UTC(), Results: []Row{}, Errors: []DocumentError{}}
 	for _, p := range problems {
@@ -93,29 +96,31 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 	}
 	s := newStore(scheme.New())
 	var assets []*isms.InformationAsset
-	for _, doc := range docs {
-		obj := doc.Object.DeepCopy()
-		if obj.GetNamespace() == "" && !slices.Contains(clusterScoped, obj.GetKind()) {
-			obj.SetNamespace(cmp.Or(opts.Namespace, metav1.NamespaceDefault))
+	type decoded struct {
+		obj client.Object
+		err error
+	}
+	parallel.Ordered(len(docs), batch, func(i int) decoded {
+		obj, err := decode(s.scheme, docs[i], cmp.Or(opts.Namespace, metav1.NamespaceDefault))
+		return decoded{obj, err}
+	}, func(i int, d decoded) {
+		if d.err != nil {
+			doc := docs[i]
+			result.Errors = append(result.Errors, DocumentError{File: doc.Source, Document: doc.Index,
+				Message: fmt.Sprintf("%s%s %q does not fit its kind: %v", listItem(doc), doc.Kind, doc.Name, d.err)})
+			return
 		}
-		// A kind the operator reads typed is decoded to its type here, once, where the
-		// document is known, and defaulted as the API server would store it.
-		stored, err := decode(s.scheme, obj)
-		if err != nil {
-			result.Errors = append(result.Errors, DocumentError{File: doc.Source, Document: doc.Index, Message: fmt.Sprintf("%s%s %q does not fit its kind: %v", listItem(doc), obj.GetKind(), obj.GetName(), err)})
-			continue
-		}
-		if asset, ok := stored.(*isms.InformationAsset); ok {
+		if asset, ok := d.obj.(*isms.InformationAsset); ok {
 			assets = append(assets, asset)
 		}
-		s.add(stored)
-	}
+		s.add(d.obj, &docs[i])
+	})
 	// The namespaces the manifests do not declare exist, without labels, as kubectl would
 	// create them.
 	for _, a := range assets {
 		if err := s.Get(ctx, types.NamespacedName{Name: a.Namespace}, &corev1.Namespace{}); err != nil {
 			ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: a.Namespace}}
-			s.add(ns)
+			s.add(ns, nil)
 		}
 	}
 
@@ -139,18 +144,26 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 	slices.SortFunc(assets, func(a, b *isms.InformationAsset) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
-	for _, asset := range assets {
+	type evaluated struct {
+		eval controls.Evaluation
+		err  error
+	}
+	var failed error
+	parallel.Ordered(len(assets), batch, func(i int) evaluated {
+		asset := assets[i]
 		if asset.CreationTimestamp.IsZero() {
 			asset.CreationTimestamp = metav1.NewTime(opts.Now) // a new asset, as applying it would make it
 		}
 		ev, err := gatherer.Gather(ctx, asset, opts.Now)
 		if err != nil {
-			return nil, fmt.Errorf("InformationAsset %s/%s: %w", asset.Namespace, asset.Name, err)
+			return evaluated{err: fmt.Errorf("InformationAsset %s/%s: %w", asset.Namespace, asset.Name, err)}
 		}
+		return evaluated{eval: controls.Evaluate(ev)}
+	}, func(i int, e evaluated) {
+		failed = cmp.Or(failed, e.err)
 		compliant := true
-		for _, r := range controls.Evaluate(ev).Results {
-			rows := rowsOf(asset, r)
-			result.Results = append(result.Results, rows...)
+		for _, r := range e.eval.Results {
+			result.Results = append(result.Results, rowsOf(assets[i], r)...)
 			if r.Level == isms.LevelRequired && r.Status == controls.StatusFail {
 				compliant = false
 				result.Summary.RequiredFailures++
@@ -160,6 +173,9 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 		if compliant {
 			result.Summary.CompliantAssets++
 		}
+	})
+	if failed != nil {
+		return nil, failed
 	}
 	slices.SortStableFunc(result.Errors, func(a, b DocumentError) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Document, b.Document))
@@ -167,18 +183,36 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 	return result, nil
 }
 
-// decode returns obj as its Go type, defaulted as the API server would store it, when the
-// scheme has the kind; unstructured otherwise (Velero's kinds, read as such).
-func decode(scheme *runtime.Scheme, obj *unstructured.Unstructured) (client.Object, error) {
-	typed, err := scheme.New(obj.GroupVersionKind())
-	if err != nil {
-		return obj, nil
+// batch is how many documents are decoded, or assets evaluated, at once, on every core.
+const batch = 256
+
+// decode returns the document's object: as its Go type when the scheme has its kind,
+// strictly (a field the kind does not have is an error, as kubectl apply makes it) and
+// defaulted as the API server would store it; unstructured otherwise (Velero's kinds, read
+// as such). A namespaced object that names no namespace is in namespace.
+func decode(scheme *runtime.Scheme, doc manifests.Document, namespace string) (client.Object, error) {
+	var obj client.Object
+	if typed, err := scheme.New(doc.GroupVersionKind()); err == nil {
+		strict, err := sigsjson.UnmarshalStrict(doc.JSON, typed)
+		if err != nil {
+			return nil, err
+		}
+		if len(strict) > 0 {
+			return nil, errors.Join(strict...)
+		}
+		applyDefaults(typed)
+		obj = typed.(client.Object)
+	} else {
+		u, err := doc.Object()
+		if err != nil {
+			return nil, err
+		}
+		obj = u
 	}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(obj.Object, typed, true); err != nil {
-		return nil, err
+	if obj.GetNamespace() == "" && !slices.Contains(clusterScoped, doc.Kind) {
+		obj.SetNamespace(namespace)
 	}
-	applyDefaults(typed)
-	return typed.(client.Object), nil
+	return obj, nil
 }
 
 // listItem names a List's item, for messages.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,9 +15,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/manifests"
+	"github.com/isms-operator/isms-operator/internal/scheme"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files from the current output")
@@ -261,5 +264,44 @@ func TestJUnitIsWellFormedAndCountsRequiredFailures(t *testing.T) {
 	// A Recommended control's failure (BAK-02 for the staff system) is not a test failure.
 	if suites.Failures != 12 {
 		t.Errorf("failures = %d, want the 12 failing Required controls", suites.Failures)
+	}
+}
+
+// TestDecodeJudgesWhatTheAPIServerWouldStore: a document is refused as kubectl apply would
+// refuse it (a field its kind lacks, a value of the wrong type, each named), and one that is accepted is defaulted and placed in the default namespace.
+func TestDecodeJudgesWhatTheAPIServerWouldStore(t *testing.T) {
+	asset := "apiVersion: isms.nhs.uk/v1alpha1\nkind: InformationAsset\nmetadata: {name: epr}\nspec: {owner: {name: A}, classification: Official, criticality: Low, selector: {}, %s}\n"
+	cases := map[string]struct {
+		manifest string
+		refused  string // empty when accepted
+	}{
+		"a misspelt control":          {fmt.Sprintf(asset, "controls: {encyption: {}}"), `unknown field "spec.controls.encyption"`},
+		"a value of the wrong type":   {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: \"443\"}\n", "spec.ports"},
+		"a Velero kind, unstructured": {"apiVersion: velero.io/v1\nkind: Backup\nmetadata: {name: b, namespace: velero}\nspec: {anything: [1]}\n", ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			docs, problems := manifests.Parse("case.yaml", strings.NewReader(tc.manifest))
+			if len(docs) != 1 || len(problems) != 0 {
+				t.Fatalf("parsed %d documents, problems %v", len(docs), problems)
+			}
+			obj, err := decode(scheme.New(), docs[0], "default")
+			switch {
+			case tc.refused == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.refused != "" && (err == nil || !strings.Contains(err.Error(), tc.refused)):
+				t.Fatalf("error %v, want one saying %q", err, tc.refused)
+			case err == nil && obj.GetNamespace() == "":
+				t.Errorf("%s has no namespace", obj.GetName())
+			}
+		})
+	}
+	docs, _ := manifests.Parse("defaults.yaml", strings.NewReader("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 443}]}\n"))
+	obj, err := decode(scheme.New(), docs[0], "epr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svc := obj.(*corev1.Service); svc.Spec.Type != corev1.ServiceTypeClusterIP || svc.Namespace != "epr" {
+		t.Errorf("Service type %q in namespace %q, want the API server's default ClusterIP in epr", svc.Spec.Type, svc.Namespace)
 	}
 }

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bufio"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -30,11 +31,60 @@ func WriteTable(w io.Writer, r *Result) error {
 	return nil
 }
 
-// WriteJSON writes the results in the stable JSON schema APIVersion names.
+// WriteJSON writes the results in the stable JSON schema APIVersion names, as they are
+// encoded: one row, and one document error, to a line, so that a pipeline can grep them
+// and a large estate's output is never held whole.
 func WriteJSON(w io.Writer, r *Result) error {
-	e := json.NewEncoder(w)
-	e.SetIndent("", "  ")
-	return e.Encode(r)
+	out := bufio.NewWriter(w)
+	field := func(name string, v any, last bool) error {
+		data, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  %q: %s", name, data)
+		if !last {
+			out.WriteString(",")
+		}
+		out.WriteString("\n")
+		return nil
+	}
+	list := func(name string, n int, item func(i int) any, last bool) error {
+		fmt.Fprintf(out, "  %q: [", name)
+		for i := range n {
+			data, err := json.Marshal(item(i))
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				out.WriteString(",")
+			}
+			out.WriteString("\n    ")
+			out.Write(data)
+		}
+		if n > 0 {
+			out.WriteString("\n  ")
+		}
+		out.WriteString("]")
+		if !last {
+			out.WriteString(",")
+		}
+		out.WriteString("\n")
+		return nil
+	}
+	out.WriteString("{\n")
+	for _, step := range []func() error{
+		func() error { return field("apiVersion", r.APIVersion, false) },
+		func() error { return field("now", r.Now, false) },
+		func() error { return field("summary", r.Summary, false) },
+		func() error { return list("results", len(r.Results), func(i int) any { return r.Results[i] }, false) },
+		func() error { return list("errors", len(r.Errors), func(i int) any { return r.Errors[i] }, true) },
+	} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	out.WriteString("}\n")
+	return out.Flush()
 }
 
 // The JUnit XML shape CI systems read: a suite per asset, a case per control.

@@ -17,20 +17,33 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/isms-operator/isms-operator/internal/evidence"
+	"github.com/isms-operator/isms-operator/internal/manifests"
 )
 
 // store serves the objects of a set of manifests to the evidence gatherer as a
 // client.Reader, so that offline evidence is gathered by the very code the operator uses
-// on its cache. Objects are decoded to their Go types once, as they are added, and the
-// field indexes the gatherer asks through (evidence.Indexes) are built once, from the same
-// functions the operator's cache indexes with: the audit's cost is linear in the manifests.
+// on its cache. Each object is decoded to its Go type once as it is added, to check it and
+// to index it under the field indexes the gatherer asks through (evidence.Indexes, the
+// functions the operator's cache indexes with); the store then keeps its JSON, a fifth of
+// the decoded object's size, and decodes it again for each read. The audit's cost is
+// linear in the manifests and its memory close to theirs. Once every object is added, the
+// store is only read, from as many goroutines as evaluate assets.
 type store struct {
 	scheme  *runtime.Scheme
-	objects map[schema.GroupVersionKind][]client.Object
-	byName  map[objectKey]client.Object
-	// indexers are the index functions by kind and field; built the entries by value.
+	objects map[schema.GroupVersionKind][]*entry
+	byName  map[objectKey]*entry
+	// indexers are the index functions by kind and field; indexes the entries by value.
 	indexers map[schema.GroupVersionKind]map[string]client.IndexerFunc
-	built    map[indexKey]map[string][]client.Object
+	indexes  map[indexKey]map[string][]*entry
+}
+
+// entry is a stored object: the document it was decoded from, or, for an object no
+// document holds or of a kind the scheme lacks, the object itself.
+type entry struct {
+	namespace string
+	labels    map[string]string
+	doc       *manifests.Document
+	obj       client.Object
 }
 
 type objectKey struct {
@@ -44,8 +57,8 @@ type indexKey struct {
 }
 
 func newStore(scheme *runtime.Scheme) *store {
-	s := &store{scheme: scheme, objects: map[schema.GroupVersionKind][]client.Object{}, byName: map[objectKey]client.Object{},
-		indexers: map[schema.GroupVersionKind]map[string]client.IndexerFunc{}, built: map[indexKey]map[string][]client.Object{}}
+	s := &store{scheme: scheme, objects: map[schema.GroupVersionKind][]*entry{}, byName: map[objectKey]*entry{},
+		indexers: map[schema.GroupVersionKind]map[string]client.IndexerFunc{}, indexes: map[indexKey]map[string][]*entry{}}
 	indexes := evidence.Indexes()
 	for _, gvk := range evidence.OptionalKinds {
 		indexes = append(indexes, evidence.OptionalIndexes(gvk)...)
@@ -59,15 +72,38 @@ func newStore(scheme *runtime.Scheme) *store {
 			s.indexers[gvk] = map[string]client.IndexerFunc{}
 		}
 		s.indexers[gvk][index.Field] = index.Extract
+		s.indexes[indexKey{gvk, index.Field}] = map[string][]*entry{}
 	}
 	return s
 }
 
-// add stores obj: typed when the scheme has its kind, else unstructured.
-func (s *store) add(obj client.Object) {
+// add stores obj, decoded from doc; doc is nil for an object made rather than read. A
+// typed object read from a document is kept as the document; any other as itself.
+func (s *store) add(obj client.Object, doc *manifests.Document) {
 	gvk := obj.GetObjectKind().GroupVersionKind()
-	s.objects[gvk] = append(s.objects[gvk], obj)
-	s.byName[objectKey{gvk, obj.GetNamespace(), obj.GetName()}] = obj
+	e := &entry{namespace: obj.GetNamespace(), labels: obj.GetLabels()}
+	if _, isUnstructured := obj.(*unstructured.Unstructured); !isUnstructured && doc != nil {
+		e.doc = doc
+	} else {
+		e.obj = obj
+	}
+	s.objects[gvk] = append(s.objects[gvk], e)
+	s.byName[objectKey{gvk, obj.GetNamespace(), obj.GetName()}] = e
+	for field, extract := range s.indexers[gvk] {
+		index := s.indexes[indexKey{gvk, field}]
+		for _, v := range extract(obj) {
+			index[v] = append(index[v], e)
+		}
+	}
+}
+
+// read returns the stored object: decoded afresh, or the object kept, which the caller
+// must not change.
+func (s *store) read(e *entry) (client.Object, error) {
+	if e.obj != nil {
+		return e.obj, nil
+	}
+	return decode(s.scheme, *e.doc, e.namespace)
 }
 
 // has reports whether the manifests hold an object of the kind.
@@ -98,9 +134,13 @@ func (s *store) Get(_ context.Context, key client.ObjectKey, obj client.Object, 
 	if err != nil {
 		return err
 	}
-	found, ok := s.byName[objectKey{gvk, key.Namespace, key.Name}]
+	e, ok := s.byName[objectKey{gvk, key.Namespace, key.Name}]
 	if !ok {
 		return apierrors.NewNotFound(schema.GroupResource{Group: gvk.Group, Resource: strings.ToLower(gvk.Kind)}, key.Name)
+	}
+	found, err := s.read(e)
+	if err != nil {
+		return err
 	}
 	return s.copyInto(found, obj)
 }
@@ -120,18 +160,21 @@ func (s *store) List(_ context.Context, list client.ObjectList, opts ...client.L
 		return err
 	}
 	var items []runtime.Object
-	for _, obj := range candidates {
-		if listOpts.Namespace != "" && obj.GetNamespace() != listOpts.Namespace {
+	for _, e := range candidates {
+		if listOpts.Namespace != "" && e.namespace != listOpts.Namespace {
 			continue
 		}
-		if listOpts.LabelSelector != nil && !listOpts.LabelSelector.Matches(labels.Set(obj.GetLabels())) {
+		if listOpts.LabelSelector != nil && !listOpts.LabelSelector.Matches(labels.Set(e.labels)) {
 			continue
 		}
-		if listOpts.UnsafeDisableDeepCopy != nil && *listOpts.UnsafeDisableDeepCopy {
-			items = append(items, obj)
-			continue
+		obj, err := s.read(e)
+		if err != nil {
+			return err
 		}
-		items = append(items, obj.DeepCopyObject())
+		if e.obj != nil && (listOpts.UnsafeDisableDeepCopy == nil || !*listOpts.UnsafeDisableDeepCopy) {
+			obj = obj.DeepCopyObject().(client.Object)
+		}
+		items = append(items, obj)
 	}
 	if ul, ok := list.(*unstructured.UnstructuredList); ok {
 		for _, item := range items {
@@ -147,8 +190,8 @@ func (s *store) List(_ context.Context, list client.ObjectList, opts ...client.L
 }
 
 // candidates are the objects of a kind that a field selector of exact index matches
-// selects (all of the kind without one), found through the index built once per field.
-func (s *store) candidates(gvk schema.GroupVersionKind, selector fields.Selector) ([]client.Object, error) {
+// selects (all of the kind without one), found through the indexes.
+func (s *store) candidates(gvk schema.GroupVersionKind, selector fields.Selector) ([]*entry, error) {
 	if selector == nil || selector.Empty() {
 		return s.objects[gvk], nil
 	}
@@ -156,22 +199,11 @@ func (s *store) candidates(gvk schema.GroupVersionKind, selector fields.Selector
 	if len(requirements) != 1 || requirements[0].Operator != "=" && requirements[0].Operator != "==" {
 		return nil, fmt.Errorf("the audit's store serves one exact field index match, not %q", selector)
 	}
-	field, value := requirements[0].Field, requirements[0].Value
-	extract, ok := s.indexers[gvk][field]
+	index, ok := s.indexes[indexKey{gvk, requirements[0].Field}]
 	if !ok {
-		return nil, fmt.Errorf("no index %s on %s", field, gvk.Kind)
+		return nil, fmt.Errorf("no index %s on %s", requirements[0].Field, gvk.Kind)
 	}
-	key := indexKey{gvk, field}
-	if s.built[key] == nil {
-		index := map[string][]client.Object{}
-		for _, obj := range s.objects[gvk] {
-			for _, v := range extract(obj) {
-				index[v] = append(index[v], obj)
-			}
-		}
-		s.built[key] = index
-	}
-	return s.built[key][value], nil
+	return index[requirements[0].Value], nil
 }
 
 // copyInto copies a stored object into obj, typed or unstructured.

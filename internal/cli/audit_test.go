@@ -71,7 +71,7 @@ func TestAuditReportsBrokenDocumentsAndTheRest(t *testing.T) {
 	if code != exitBadInput {
 		t.Errorf("exit code %d, want %d", code, exitBadInput)
 	}
-	for _, want := range []string{fixture("broken.yaml") + ": document 1: not YAML or JSON", fixture("broken.yaml") + ": document 2: not a Kubernetes object",
+	for _, want := range []string{fixture("broken.yaml") + ": document 1: not YAML or JSON", fixture("broken.yaml") + ": document 2: no kind",
 		fixture("broken.yaml") + ": document 4: ServiceAccount: metadata.namespace must be a string, not false (a boolean)"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not say %q:\n%s", want, stderr)

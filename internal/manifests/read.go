@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +18,12 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/isms-operator/isms-operator/internal/parallel"
 )
 
 // Document is one object read, with where it came from.
@@ -27,7 +32,21 @@ type Document struct {
 	// from 0; Item the object's position in a List (-1 when not from a List).
 	Source      string
 	Index, Item int
-	Object      *unstructured.Unstructured
+	// APIVersion, Kind, Name and Namespace are the object's, as written.
+	APIVersion, Kind, Name, Namespace string
+	// JSON is the object, as JSON: its consumer decodes it once, to the type it needs.
+	JSON []byte
+}
+
+// GroupVersionKind is the object's kind.
+func (d Document) GroupVersionKind() schema.GroupVersionKind {
+	return schema.FromAPIVersionAndKind(d.APIVersion, d.Kind)
+}
+
+// Object decodes the document as unstructured.
+func (d Document) Object() (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	return u, u.UnmarshalJSON(d.JSON)
 }
 
 // Problem is a document that could not be read.
@@ -75,90 +94,133 @@ func Read(paths []string, stdin io.Reader) ([]Document, []Problem, error) {
 	return docs, problems, nil
 }
 
-// Parse reads the documents of one stream, named source.
+// batch is how many documents are converted at once, on every core.
+const batch = 256
+
+// Parse reads the documents of one stream, named source. The stream is split into
+// documents as it is read; the documents are converted to JSON on every core.
 func Parse(source string, r io.Reader) ([]Document, []Problem) {
-	var docs []Document
+	var raws [][]byte
 	var problems []Problem
 	reader := utilyaml.NewYAMLReader(bufio.NewReader(r))
-	for index := 0; ; index++ {
+	for {
 		raw, err := reader.Read()
 		if errors.Is(err, io.EOF) {
-			return docs, problems
+			break
 		}
 		if err != nil {
-			return docs, append(problems, Problem{Source: source, Index: index, Err: err})
+			problems = append(problems, Problem{Source: source, Index: len(raws), Err: err})
+			break
 		}
-		objects, fromList, errs := decode(raw)
-		for _, err := range errs {
+		raws = append(raws, raw)
+	}
+	type parsed struct {
+		docs []Document
+		errs []error
+	}
+	var docs []Document
+	parallel.Ordered(len(raws), batch, func(i int) parsed {
+		docs, errs := decode(raws[i])
+		raws[i] = nil
+		return parsed{docs, errs}
+	}, func(index int, r parsed) {
+		for _, err := range r.errs {
 			problems = append(problems, Problem{Source: source, Index: index, Err: err})
 		}
-		for item, obj := range objects {
-			if !fromList {
-				item = -1
-			}
-			if obj != nil {
-				docs = append(docs, Document{Source: source, Index: index, Item: item, Object: obj})
-			}
+		for _, d := range r.docs {
+			d.Source, d.Index = source, index
+			docs = append(docs, d)
 		}
-	}
+	})
+	slices.SortStableFunc(problems, func(a, b Problem) int { return cmp.Compare(a.Index, b.Index) })
+	return docs, problems
+}
+
+// header is what is read of every object before its consumer decodes it.
+type header struct {
+	APIVersion any             `json:"apiVersion"`
+	Kind       any             `json:"kind"`
+	Metadata   any             `json:"metadata"`
+	Items      json.RawMessage `json:"items"`
 }
 
 // decode turns one document into its objects: none for an empty document, the items of a
-// List (fromList; an item that is not a usable object is nil, with an error saying which),
-// or the object itself.
-func decode(raw []byte) (objects []*unstructured.Unstructured, fromList bool, errs []error) {
-	data, err := yaml.YAMLToJSON(raw)
+// List (an item that is not a usable object is left out, with an error saying which), or
+// the object itself.
+func decode(raw []byte) ([]Document, []error) {
+	data, err := yaml.YAMLToJSONStrict(raw)
 	if err != nil {
-		return nil, false, []error{fmt.Errorf("not YAML or JSON: %w", err)}
+		if _, lenient := yaml.YAMLToJSON(raw); lenient == nil {
+			return nil, []error{fmt.Errorf("a key given twice (kubectl apply refuses it): %w", err)}
+		}
+		return nil, []error{fmt.Errorf("not YAML or JSON: %w", err)}
 	}
 	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) { // empty, or comments only
-		return nil, false, nil
+		return nil, nil
 	}
-	obj := &unstructured.Unstructured{}
-	if err := obj.UnmarshalJSON(data); err != nil {
-		return nil, false, []error{fmt.Errorf("not a Kubernetes object: %w", err)}
+	var h header
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(data, &h); err != nil {
+		return nil, []error{fmt.Errorf("not a Kubernetes object: %w", err)}
 	}
-	if !obj.IsList() {
-		if err := check(obj); err != nil {
-			return nil, false, []error{err}
+	if !bytes.HasPrefix(h.Items, []byte("[")) {
+		doc, err := document(h, data)
+		if err != nil {
+			return nil, []error{err}
 		}
-		return []*unstructured.Unstructured{obj}, false, nil
+		return []Document{doc}, nil
 	}
-	items, _, err := unstructured.NestedSlice(obj.Object, "items")
-	if err != nil {
-		return nil, true, []error{fmt.Errorf("a List whose items are not a list: %w", err)}
+	var items []json.RawMessage
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(h.Items, &items); err != nil {
+		return nil, []error{fmt.Errorf("a List whose items cannot be read: %w", err)}
 	}
-	objects = make([]*unstructured.Unstructured, len(items))
+	var docs []Document
+	var errs []error
 	for i, item := range items {
-		fields, ok := item.(map[string]any)
-		if !ok {
+		var h header
+		if !bytes.HasPrefix(item, []byte("{")) || sigsjson.UnmarshalCaseSensitivePreserveInts(item, &h) != nil {
 			errs = append(errs, fmt.Errorf("List item %d: not an object", i))
 			continue
 		}
-		u := &unstructured.Unstructured{Object: fields}
-		if err := check(u); err != nil {
+		doc, err := document(h, item)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("List item %d: %w", i, err))
 			continue
 		}
-		objects[i] = u
+		doc.Item = i
+		docs = append(docs, doc)
 	}
-	return objects, true, errs
+	return docs, errs
+}
+
+// document is the object whose header h is, checked.
+func document(h header, data []byte) (Document, error) {
+	if err := check(h); err != nil {
+		return Document{}, err
+	}
+	doc := Document{Item: -1, APIVersion: h.APIVersion.(string), Kind: h.Kind.(string), JSON: data}
+	metadata, _ := h.Metadata.(map[string]any)
+	doc.Name, _ = metadata["name"].(string)
+	doc.Namespace, _ = metadata["namespace"].(string)
+	return doc, nil
 }
 
 // check refuses what kubectl apply would refuse before anything is judged: no apiVersion
 // or kind, no name, and metadata whose names, labels or annotations are not strings (YAML
 // reads `namespace: off` as the boolean false, which must not quietly become "default").
-func check(obj *unstructured.Unstructured) error {
-	if err := checkMetadata(obj.Object["metadata"]); err != nil {
-		return fmt.Errorf("%s: %w", cmp.Or(fmt.Sprint(obj.Object["kind"]), "object"), err)
+func check(h header) error {
+	kind, _ := h.Kind.(string)
+	if err := checkMetadata(h.Metadata); err != nil {
+		return fmt.Errorf("%s: %w", cmp.Or(kind, "object"), err)
 	}
+	apiVersion, _ := h.APIVersion.(string)
+	metadata, _ := h.Metadata.(map[string]any)
 	switch {
-	case obj.GetAPIVersion() == "":
+	case apiVersion == "":
 		return errors.New("no apiVersion")
-	case obj.GetKind() == "":
+	case kind == "":
 		return errors.New("no kind")
-	case obj.GetName() == "":
-		return fmt.Errorf("%s without metadata.name", obj.GetKind())
+	case metadata["name"] == nil || metadata["name"] == "":
+		return fmt.Errorf("%s without metadata.name", kind)
 	}
 	return nil
 }

@@ -48,6 +48,8 @@ metadata: {name: yaml-boolean, namespace: off}
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: numeric-label, labels: {version: 2}}
+---
+{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a", "name": "b"}}
 `
 	docs, problems := Parse("stream.yaml", strings.NewReader(input))
 	type doc struct {
@@ -56,7 +58,7 @@ metadata: {name: numeric-label, labels: {version: 2}}
 	}
 	var got []doc
 	for _, d := range docs {
-		got = append(got, doc{d.Index, d.Item, d.Object.GetKind(), d.Object.GetName()})
+		got = append(got, doc{d.Index, d.Item, d.Kind, d.Name})
 	}
 	want := []doc{{1, -1, "Namespace", "epr"}, {3, 0, "ServiceAccount", "a"}, {3, 2, "ServiceAccount", "b"}, {6, -1, "Service", "json"}}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -75,6 +77,7 @@ metadata: {name: numeric-label, labels: {version: 2}}
 		// YAML reads `off` as false: kubectl apply refuses it, so must the audit.
 		"stream.yaml: document 7: ServiceAccount: metadata.namespace must be a string, not false (a boolean)",
 		"stream.yaml: document 8: ServiceAccount: metadata.labels[version] must be a string, not 2 (a number)",
+		"stream.yaml: document 9: a key given twice (kubectl apply refuses it)",
 	}
 	if len(bad) != len(wantBad) {
 		t.Fatalf("problems = %q, want %d", bad, len(wantBad))
@@ -103,7 +106,7 @@ func TestReadWalksDirectoriesAndStdin(t *testing.T) {
 	}
 	var names []string
 	for _, d := range docs {
-		names = append(names, d.Object.GetName())
+		names = append(names, d.Name)
 	}
 	if diff := cmp.Diff([]string{"a", "b", "c"}, names); diff != "" {
 		t.Errorf("names (-want +got):\n%s", diff)
@@ -121,8 +124,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		docs, _ := Parse("fuzz", strings.NewReader(string(data)))
 		for _, d := range docs {
-			if d.Object.GetKind() == "" || d.Object.GetName() == "" {
-				t.Fatalf("a document without kind or name was accepted: %v", d.Object)
+			if d.Kind == "" || d.Name == "" {
+				t.Fatalf("a document without kind or name was accepted: %s", d.JSON)
 			}
 		}
 	})
