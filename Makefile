@@ -6,6 +6,8 @@ KUBERNETES_VERSION ?= v1.37.2
 ETCD_VERSION ?= v3.7.3
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 HELM_VERSION ?= v3.22.0
+# kube-score, the yardstick make bench-audit times the offline audit against.
+KUBE_SCORE_VERSION ?= v1.20.0
 # Upstream CRDs that integration tests install, from their projects' own Go modules (the
 # CSI snapshotter's and the Gateway API's are the versions go.mod already requires, for
 # their Go types).
@@ -21,6 +23,7 @@ CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/kube-$(KUBERNETES_VERSION)-etcd-$(ETCD_VERSION)
 KUBECTL ?= $(ENVTEST_ASSETS)/kubectl
 HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)
+KUBE_SCORE ?= $(LOCALBIN)/kube-score-$(KUBE_SCORE_VERSION)
 
 # Arguments for `make run`, e.g. make run ARGS="--leader-elect".
 ARGS ?=
@@ -71,6 +74,13 @@ BENCH_ARGS ?=
 bench: envtest build ## Measure the operator at trust scale (1,000 assets over 10,000 workloads); BENCH_ARGS for other shapes.
 	$(UPSTREAM_CRDS) KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/bench -operator $(LOCALBIN)/isms-operator $(BENCH_ARGS)
 
+# Arguments for `make bench-audit`, e.g. BENCH_AUDIT_ARGS="-deployments 500 -runs 3".
+BENCH_AUDIT_ARGS ?=
+
+.PHONY: bench-audit
+bench-audit: build $(KUBE_SCORE) ## Time `isms-operator audit` against kube-score on the same 2,000-Deployment estate.
+	go run ./hack/benchaudit -audit $(LOCALBIN)/isms-operator -kube-score $(KUBE_SCORE) $(BENCH_AUDIT_ARGS)
+
 .PHONY: test
 test: verify envtest helm ## Run every test: unit, integration against a real kube-apiserver and etcd, and e2e (Helm).
 	$(UPSTREAM_CRDS) KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test -count=1 ./...
@@ -114,6 +124,9 @@ helm: $(HELM) ## Build helm into bin/ (once).
 
 $(HELM):
 	$(call go-install,helm.sh/helm/v3/cmd/helm@$(HELM_VERSION),helm)
+
+$(KUBE_SCORE):
+	$(call go-install,github.com/zegl/kube-score/cmd/kube-score@$(KUBE_SCORE_VERSION),kube-score)
 
 # go-install builds a pinned tool from the Go module proxy into bin/, named with its version
 # so that a version change builds it again and a second run reuses it.
