@@ -24,7 +24,7 @@ import (
 )
 
 // installRegister creates the operator's ServiceAccount, binds it the ClusterRole of
-// config/rbac/role.yaml, installs the policies of config/admission bound to it, and waits
+// config/rbac/role.yaml and, in its namespace, the leader-election Role, installs the policies of config/admission bound to it, and waits
 // until the API server enforces them.
 func (e *Env) installRegister(ctx context.Context) error {
 	c := e.Client
@@ -33,12 +33,21 @@ func (e *Env) installRegister(ctx context.Context) error {
 		return err
 	}
 	role.Name = "isms-operator"
+	leaderElection := &rbacv1.Role{}
+	if err := readYAML(filepath.Join(RepoRoot(), "config", "rbac", "leader_election_role.yaml"), leaderElection); err != nil {
+		return err
+	}
+	leaderElection.Namespace = OperatorNamespace
 	objects := []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: OperatorNamespace}},
 		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: OperatorNamespace, Name: OperatorServiceAccount}},
 		role,
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "isms-operator"},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: OperatorNamespace, Name: OperatorServiceAccount}}},
+		leaderElection,
+		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: OperatorNamespace, Name: leaderElection.Name},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: leaderElection.Name},
 			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: OperatorNamespace, Name: OperatorServiceAccount}}},
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: OperatorNamespace, Name: "isms-risk-appetite"},
 			Data: map[string]string{"riskAppetite": strconv.Itoa(Appetite)}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -324,4 +325,35 @@ func TestDriftAfterTheAPIServerRestartsShowsAtOnce(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestLeaderCutOffFromTheAPIServerExitsAndItsRestartSeesDrift: with leader election, an
+// operator that cannot renew its Lease stops (main.go then exits non-zero and Kubernetes
+// restarts its container, as it does every Deployment's), so that two replicas never act
+// at once; the restarted operator takes the Lease again and shows the drift made while it
+// was down.
+func TestLeaderCutOffFromTheAPIServerExitsAndItsRestartSeesDrift(t *testing.T) {
+	_, exited := runManager(t, managerOptions{leaderElection: true, apiServer: &controllers.APIServer{}})
+	ns, d := drifting(t)
+	waitForHistory(t, ns, "Open DriftDetected")
+	setPrivileged(t, d, false)
+	waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected")
+
+	if err := env.StopAPIServer(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err == nil || !strings.Contains(err.Error(), "leader election lost") {
+			t.Errorf("the operator stopped with %v, want leader election lost", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the operator kept running a minute after it could no longer renew its Lease")
+	}
+	if err := env.StartAPIServer(); err != nil {
+		t.Fatal(err)
+	}
+	setPrivileged(t, d, true)
+	startManager(t, managerOptions{leaderElection: true, apiServer: &controllers.APIServer{}})
+	waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected", "Open DriftRecurred")
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,11 +47,33 @@ type managerOptions struct {
 	// its readiness check at probes.
 	apiServer *controllers.APIServer
 	probes    string
+	// leaderElection makes the manager elect a leader, as main.go's --leader-elect does,
+	// through a Lease in the operator's namespace, renewed every second.
+	leaderElection bool
 }
 
-// startManager runs a manager built as main.go builds it, as the operator's ServiceAccount
-// and without leader election, until the returned function stops it.
+// startManager runs a manager built as main.go builds it, as the operator's ServiceAccount,
+// until the returned function stops it; it fails the test if the manager stops with an
+// error.
 func startManager(t *testing.T, opts ...managerOptions) (stop func()) {
+	t.Helper()
+	stopManager, exited := runManager(t, opts...)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			stopManager()
+			if err := <-exited; err != nil {
+				t.Errorf("manager stopped with an error: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// runManager runs a manager built as main.go builds it, as the operator's ServiceAccount,
+// until the returned function stops it; exited gives what its Start returned.
+func runManager(t *testing.T, opts ...managerOptions) (stop func(), exited <-chan error) {
 	t.Helper()
 	var o managerOptions
 	if len(opts) > 0 {
@@ -64,7 +87,10 @@ func startManager(t *testing.T, opts ...managerOptions) (stop func()) {
 		Scheme: scheme.New(), Cache: controllers.CacheOptions(), Client: controllers.ClientOptions(), NewClient: o.newClient,
 		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: probes,
 		// Controller names must be unique within a process; these managers share one.
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+		Controller:     config.Controller{SkipNameValidation: ptr.To(true)},
+		LeaderElection: o.leaderElection, LeaderElectionID: "isms-operator.isms.nhs.uk", LeaderElectionNamespace: testenv.OperatorNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 ptr.To(3 * time.Second), RenewDeadline: ptr.To(2 * time.Second), RetryPeriod: ptr.To(500 * time.Millisecond),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -80,20 +106,21 @@ func startManager(t *testing.T, opts ...managerOptions) (stop func()) {
 			t.Fatal(err)
 		}
 	}
-	done := make(chan error)
-	go func() { done <- mgr.Start(ctx) }()
-	stopped := false
+	done, result := make(chan error, 1), make(chan error, 1)
+	go func() {
+		err := mgr.Start(ctx)
+		done <- err
+		result <- err
+	}()
+	var once sync.Once
 	stop = func() {
-		if !stopped {
-			stopped = true
+		once.Do(func() {
 			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("manager stopped with an error: %v", err)
-			}
-		}
+			<-done
+		})
 	}
 	t.Cleanup(stop)
-	return stop
+	return stop, result
 }
 
 // drifting creates, in a new namespace, an asset whose only workload runs privileged
