@@ -20,7 +20,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -245,7 +244,7 @@ func (r *ContinuityPlanReconciler) SetupWithManager(ctx context.Context, mgr ctr
 		return nil, err
 	}
 	r.status = newStatusWriter(mgr.GetClient())
-	inNamespace := handler.EnqueueRequestsFromMapFunc(r.plansInObjectNamespace)
+	inNamespace := enqueueMapped(r.plansInObjectNamespace)
 	b := ctrl.NewControllerManagedBy(mgr).Named("continuityplan").
 		WithOptions(controllerOptions()).
 		For(&isms.ContinuityPlan{}, builder.WithPredicates(predicate.Or[client.Object](
@@ -253,10 +252,10 @@ func (r *ContinuityPlanReconciler) SetupWithManager(ctx context.Context, mgr ctr
 			predicate.GenerationChangedPredicate{}))).
 		Watches(&isms.InformationAsset{}, inNamespace, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&corev1.PersistentVolumeClaim{}, inNamespace).
-		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.plansDependingOnWorkload), builder.WithPredicates(availabilityChanged)).
-		Watches(&appsv1.StatefulSet{}, handler.EnqueueRequestsFromMapFunc(r.plansDependingOnWorkload), builder.WithPredicates(availabilityChanged)).
-		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.plansDependingOnService)).
-		Watches(&discoveryv1.EndpointSlice{}, handler.EnqueueRequestsFromMapFunc(r.plansDependingOnService))
+		Watches(&appsv1.Deployment{}, enqueueMapped(r.plansDependingOnWorkload), builder.WithPredicates(availabilityChanged)).
+		Watches(&appsv1.StatefulSet{}, enqueueMapped(r.plansDependingOnWorkload), builder.WithPredicates(availabilityChanged)).
+		Watches(&corev1.Service{}, enqueueMapped(r.plansDependingOnService)).
+		Watches(&discoveryv1.EndpointSlice{}, enqueueMapped(r.plansDependingOnService))
 	// A changed pod template may change which backups cover a covered asset.
 	for _, workload := range evidence.WorkloadObjects() {
 		b = b.Watches(workload, inNamespace, builder.WithPredicates(templateChanged))

@@ -32,13 +32,14 @@ import (
 // changes that affect fewer assets.
 const fanOut = 10
 
-// toAssets maps each change (the object before and after it) to the assets it affects.
-// Reconciles of a change that affects many assets (a workload 500 assets select, a
-// ClusterRole every asset reads) queue at a lower priority than those of a change that
-// affects a few, so that a burst in one place never holds up drift elsewhere
-// (controller-runtime's priority queue serves higher priorities first; handler.Funcs
-// already lowers those of the initial list and of resyncs).
-func toAssets(fn handler.MapFunc) handler.EventHandler {
+// enqueueMapped maps each change (the object before and after it) with fn to the objects it
+// affects, and queues their reconciles. Those of a change that affects many (a workload
+// 500 assets select, a ClusterRole every asset reads, a backup storage location) queue at
+// a lower priority than those of a change that affects a few, so that a burst in one place
+// never holds up drift elsewhere (controller-runtime's priority queue serves higher
+// priorities first; handler.Funcs already lowers those of the initial list and of
+// resyncs).
+func enqueueMapped(fn handler.MapFunc) handler.EventHandler {
 	return handler.Funcs{
 		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			enqueue(ctx, q, fn, e.Object)

@@ -240,7 +240,7 @@ func TestABurstQueuesBehindDriftElsewhere(t *testing.T) {
 		updated.ResourceVersion = "2"
 		return event.UpdateEvent{ObjectOld: old, ObjectNew: updated}
 	}
-	h := toAssets(func(_ context.Context, obj client.Object) []reconcile.Request {
+	h := enqueueMapped(func(_ context.Context, obj client.Object) []reconcile.Request {
 		if obj.GetName() == "shared" {
 			return burst
 		}

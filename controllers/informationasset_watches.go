@@ -61,23 +61,23 @@ func (r *InformationAssetReconciler) SetupWithManager(ctx context.Context, mgr c
 			r.status.statusChanges(func(o client.Object) any { return o.(*isms.InformationAsset).Status }),
 			predicate.GenerationChangedPredicate{})))
 	for _, workload := range evidence.WorkloadObjects() {
-		b = b.Watches(workload, toAssets(r.assetsOfWorkload), builder.WithPredicates(templateChanged))
+		b = b.Watches(workload, enqueueMapped(r.assetsOfWorkload), builder.WithPredicates(templateChanged))
 	}
 	return b.
-		Watches(&corev1.PersistentVolumeClaim{}, toAssets(r.assetsOfClaim)).
-		Watches(&corev1.PersistentVolume{}, toAssets(r.assetsOfVolume)).
-		Watches(&storagev1.StorageClass{}, toAssets(r.assetsOfStorageClass)).
-		Watches(&corev1.Service{}, toAssets(r.assetsOfService)).
-		Watches(&networkingv1.Ingress{}, toAssets(r.assetsOfIngress)).
-		Watches(&networkingv1.NetworkPolicy{}, toAssets(r.assetsOfNetworkPolicy)).
-		Watches(&corev1.ServiceAccount{}, toAssets(r.assetsOfServiceAccount)).
-		Watches(&rbacv1.Role{}, toAssets(r.assetsOfRole)).
-		Watches(&rbacv1.RoleBinding{}, toAssets(r.assetsOfRoleBinding)).
-		Watches(&rbacv1.ClusterRole{}, toAssets(r.assetsOfClusterRole)).
-		Watches(&rbacv1.ClusterRoleBinding{}, toAssets(r.assetsOfClusterRoleBinding)).
-		Watches(&corev1.Namespace{}, toAssets(r.assetsOfNamespace)).
-		Watches(&isms.Risk{}, toAssets(r.assetsOfRisk), builder.WithPredicates(riskStateOrAssetChanged)).
-		Watches(&isms.ContinuityPlan{}, toAssets(r.assetsOfPlan), builder.WithPredicates(planReadinessChanged)).
+		Watches(&corev1.PersistentVolumeClaim{}, enqueueMapped(r.assetsOfClaim)).
+		Watches(&corev1.PersistentVolume{}, enqueueMapped(r.assetsOfVolume)).
+		Watches(&storagev1.StorageClass{}, enqueueMapped(r.assetsOfStorageClass)).
+		Watches(&corev1.Service{}, enqueueMapped(r.assetsOfService)).
+		Watches(&networkingv1.Ingress{}, enqueueMapped(r.assetsOfIngress)).
+		Watches(&networkingv1.NetworkPolicy{}, enqueueMapped(r.assetsOfNetworkPolicy)).
+		Watches(&corev1.ServiceAccount{}, enqueueMapped(r.assetsOfServiceAccount)).
+		Watches(&rbacv1.Role{}, enqueueMapped(r.assetsOfRole)).
+		Watches(&rbacv1.RoleBinding{}, enqueueMapped(r.assetsOfRoleBinding)).
+		Watches(&rbacv1.ClusterRole{}, enqueueMapped(r.assetsOfClusterRole)).
+		Watches(&rbacv1.ClusterRoleBinding{}, enqueueMapped(r.assetsOfClusterRoleBinding)).
+		Watches(&corev1.Namespace{}, enqueueMapped(r.assetsOfNamespace)).
+		Watches(&isms.Risk{}, enqueueMapped(r.assetsOfRisk), builder.WithPredicates(riskStateOrAssetChanged)).
+		Watches(&isms.ContinuityPlan{}, enqueueMapped(r.assetsOfPlan), builder.WithPredicates(planReadinessChanged)).
 		Build(r)
 }
 

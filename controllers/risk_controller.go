@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -136,7 +135,7 @@ func (r *RiskReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&isms.Risk{}, builder.WithPredicates(predicate.Or[client.Object](
 			r.status.statusChanges(func(o client.Object) any { return o.(*isms.Risk).Status }),
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Watches(&isms.InformationAsset{}, handler.EnqueueRequestsFromMapFunc(r.recordsOf), builder.WithPredicates(outcomesChanged)).
+		Watches(&isms.InformationAsset{}, enqueueMapped(r.recordsOf), builder.WithPredicates(outcomesChanged)).
 		Complete(r)
 }
 

@@ -228,7 +228,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 					continue // a retry must not watch twice
 				}
 				if err := target.controller.Watch(source.Kind(mgr.GetCache(), optionalObject(gvk),
-					handler.EnqueueRequestsFromMapFunc(target.mapFn), optionalPredicates(gvk)...)); err != nil {
+					enqueueMapped(target.mapFn), optionalPredicates(gvk)...)); err != nil {
 					return err
 				}
 				target.watched = true
