@@ -25,6 +25,13 @@ KUBECTL ?= $(ENVTEST_ASSETS)/kubectl
 HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)
 KUBE_SCORE ?= $(LOCALBIN)/kube-score-$(KUBE_SCORE_VERSION)
 
+# The build's version and commit, stamped into the binary (isms-operator --version,
+# isms_build_info) and the image's labels.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/isms-operator/isms-operator/internal/version.Version=$(VERSION) -X github.com/isms-operator/isms-operator/internal/version.Revision=$(REVISION)
+IMG ?= ghcr.io/isms-operator/isms-operator:$(VERSION)
+
 # Arguments for `make run`, e.g. make run ARGS="--leader-elect".
 ARGS ?=
 
@@ -88,8 +95,12 @@ test: verify envtest helm ## Run every test: unit, integration against a real ku
 ##@ Build
 
 .PHONY: build
-build: ## Build the operator binary into bin/isms-operator.
-	go build -o $(LOCALBIN)/isms-operator .
+build: ## Build the operator binary into bin/isms-operator, stamped with VERSION and REVISION.
+	go build -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/isms-operator .
+
+.PHONY: image
+image: ## Build the container image IMG with docker (or DOCKER=podman), stamped with VERSION and REVISION.
+	$${DOCKER:-docker} build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -t $(IMG) .
 
 .PHONY: run
 run: ## Run the operator against the current kubeconfig (no admission webhook: the API server cannot reach it).

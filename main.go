@@ -31,6 +31,7 @@ import (
 	"github.com/isms-operator/isms-operator/internal/register"
 	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 	"github.com/isms-operator/isms-operator/internal/scheme"
+	"github.com/isms-operator/isms-operator/internal/version"
 	ismswebhook "github.com/isms-operator/isms-operator/internal/webhook"
 )
 
@@ -55,6 +56,7 @@ type options struct {
 	enableWebhooks          bool
 	webhookPort             int
 	webhookCertDir          string
+	printVersion            bool
 }
 
 func (o *options) bindFlags(fs *flag.FlagSet) {
@@ -69,6 +71,7 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.riskAppetite, "risk-appetite", register.DefaultAppetite, "Highest risk score (1-25) that may be tolerated: a Tolerate decision above it stays Open. Set it to the value the isms-risk-appetite admission policy's parameter holds (the Helm chart sets both from riskAppetite).")
 	fs.BoolVar(&o.enableWebhooks, "enable-webhooks", true, "Serve the Risk admission webhook that records who accepted a risk; off when running outside the cluster.")
 	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
+	fs.BoolVar(&o.printVersion, "version", false, "Print the version and exit.")
 	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory holding the webhook server's tls.crt and tls.key; defaults to controller-runtime's (/tmp/k8s-webhook-server/serving-certs).")
 }
 
@@ -111,6 +114,10 @@ func main() {
 	logOpts := zap.Options{}
 	logOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	if opts.printVersion {
+		fmt.Println(version.Get())
+		return
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&logOpts)))
 	log := ctrl.Log.WithName("setup")
 
@@ -125,7 +132,8 @@ func main() {
 		log.Error(err, "Could not set up the manager")
 		os.Exit(1)
 	}
-	log.Info("Starting the manager")
+	build := version.Get()
+	log.Info("Starting the manager", "version", build.Version, "revision", build.Revision)
 	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "The manager stopped with an error")
 		os.Exit(1)

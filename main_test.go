@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -225,5 +227,54 @@ func TestBadFlagsAreRefusedNamingTheFlag(t *testing.T) {
 	}
 	if _, err := defaultOptions(t).config(); err != nil {
 		t.Errorf("the default flags are refused: %v", err)
+	}
+}
+
+// TestDockerfileBuildsWhatTheBinaryNeeds: the image copies every directory of the
+// repository the binary is built from (a package left out fails only when an image is
+// built, which this machine cannot do), pins its base images by digest, stamps the
+// version, and labels the image as OCI tools expect.
+func TestDockerfileBuildsWhatTheBinaryNeeds(t *testing.T) {
+	data, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dockerfile := string(data)
+	var copied []string
+	for _, line := range strings.Split(dockerfile, "\n") {
+		if fields := strings.Fields(line); len(fields) >= 3 && fields[0] == "COPY" && !strings.HasPrefix(fields[1], "--from") {
+			copied = append(copied, fields[1:len(fields)-1]...)
+		}
+	}
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.Dir}}{{end}}", ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range strings.Fields(string(out)) {
+		rel, err := filepath.Rel(root, dir)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue // a module dependency
+		}
+		if rel == "." {
+			rel = "main.go"
+		}
+		if !slices.ContainsFunc(copied, func(c string) bool { return rel == strings.TrimSuffix(c, "/") || strings.HasPrefix(rel+"/", c) }) {
+			t.Errorf("the binary is built from %s, which the Dockerfile does not COPY (it copies %v)", rel, copied)
+		}
+	}
+	for _, line := range strings.Split(dockerfile, "\n") {
+		if strings.HasPrefix(line, "FROM ") && !regexp.MustCompile(`^FROM \S+@sha256:[0-9a-f]{64}( |$)`).MatchString(line) {
+			t.Errorf("base image not pinned by digest: %s", line)
+		}
+	}
+	for _, want := range []string{"internal/version.Version=${VERSION}", "internal/version.Revision=${REVISION}",
+		"org.opencontainers.image.source", "org.opencontainers.image.version", "org.opencontainers.image.revision", "org.opencontainers.image.licenses", "USER 65532"} {
+		if !strings.Contains(dockerfile, want) {
+			t.Errorf("the Dockerfile lacks %q", want)
+		}
 	}
 }

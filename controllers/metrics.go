@@ -13,6 +13,7 @@ import (
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/version"
 )
 
 // The operator's metrics, served with controller-runtime's on the metrics endpoint. Names
@@ -31,6 +32,10 @@ var (
 		Help:    "Time to gather an asset's evidence from the cache and evaluate its controls.",
 		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10),
 	})
+	buildInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "isms_build_info",
+		Help: "Always 1, labelled with the running build's version, commit and Go version; absent when the operator is not running.",
+	}, []string{"version", "revision", "goversion"})
 	risksDesc = prometheus.NewDesc("isms_risks",
 		"Risks in the register, by namespace, rating and state.", []string{"namespace", "rating", "state"}, nil)
 )
@@ -69,7 +74,9 @@ func (c risksCollector) Collect(ch chan<- prometheus.Metric) {
 // registerMetrics adds the operator's metrics to controller-runtime's registry; leader is
 // closed once this replica leads.
 func registerMetrics(reader client.Reader, leader <-chan struct{}) error {
-	for _, c := range []prometheus.Collector{controlFailing, assetCompliant, evaluationDuration, risksCollector{reader, leader}} {
+	build := version.Get()
+	buildInfo.WithLabelValues(build.Version, build.Revision, build.GoVersion).Set(1)
+	for _, c := range []prometheus.Collector{buildInfo, controlFailing, assetCompliant, evaluationDuration, risksCollector{reader, leader}} {
 		if err := ctrlmetrics.Registry.Register(c); err != nil {
 			if _, already := err.(prometheus.AlreadyRegisteredError); !already {
 				return err
