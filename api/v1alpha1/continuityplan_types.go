@@ -102,13 +102,11 @@ type Dependency struct {
 	// +kubebuilder:validation:MaxLength=128
 	Name string `json:"name"`
 
-	// ref points at the in-cluster object the plan depends on; the operator reports its
-	// availability.
+	// ref points at the in-cluster object the plan depends on; the operator reports its availability.
 	// +optional
 	Ref *DependencyReference `json:"ref,omitempty"`
 
-	// external marks a dependency outside the cluster (e.g. NHS Spine), which the operator
-	// cannot observe.
+	// external marks a dependency outside the cluster (e.g. NHS Spine), which the operator cannot observe.
 	// +optional
 	External bool `json:"external,omitempty"`
 
@@ -219,8 +217,7 @@ type ContinuityPlanStatus struct {
 	// +kubebuilder:validation:MaxItems=32
 	Assets []AssetContinuityStatus `json:"assets,omitempty"`
 
-	// lastBackup is the oldest of the covered assets' newest backups: the one that
-	// decides whether the plan meets its RPO.
+	// lastBackup is the oldest of the covered assets' newest backups: the one that decides whether the plan meets its RPO.
 	// +optional
 	LastBackup *metav1.Time `json:"lastBackup,omitempty"`
 
@@ -342,8 +339,7 @@ type DependencyStatus struct {
 	Message string `json:"message,omitempty"`
 }
 
-// ContinuityPlan is the business continuity plan for one or more assets: recovery
-// objectives, critical dependencies and their fallbacks, and the exercises that tested it.
+// ContinuityPlan is the business continuity plan for one or more assets: recovery objectives, critical dependencies and their fallbacks, and the exercises that tested it.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status

@@ -2,6 +2,11 @@
 // (InformationAsset), the risk register (Risk) and business continuity plans
 // (ContinuityPlan) of the NHS Information Security Management Code of Practice.
 //
+// The doc comments of the API types are the CRDs' field descriptions, which `kubectl explain`
+// shows. controller-gen keeps every line break of a comment, so these comments break lines
+// only between sentences (one sentence to a line, however long) and refer to nothing outside
+// the repository; crd_descriptions_test.go checks the generated CRDs for both.
+//
 // +kubebuilder:object:generate=true
 // +groupName=isms.nhs.uk
 package v1alpha1

@@ -71,25 +71,25 @@ type InformationAssetSpec struct {
 	// +optional
 	Administrator *Person `json:"administrator,omitempty"`
 
-	// classification is the Government Security Classification of the information. It sets
-	// the default level of each control (see controls.md).
+	// classification is the Government Security Classification of the information.
+	// It sets the default level of each control: OFFICIAL-SENSITIVE and SECRET get the stricter defaults (the README's "The controls" section lists them).
 	// +required
 	Classification Classification `json:"classification"`
 
-	// dataCategories are the kinds of information held. Personal, SpecialCategory and
-	// PatientIdentifiable raise control defaults as OFFICIAL-SENSITIVE does.
+	// dataCategories are the kinds of information held.
+	// Personal, SpecialCategory and PatientIdentifiable raise control defaults as OFFICIAL-SENSITIVE does.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=10
 	DataCategories []DataCategory `json:"dataCategories,omitempty"`
 
-	// criticality is how much the organisation depends on the asset. High and Critical
-	// assets need a continuity plan.
+	// criticality is how much the organisation depends on the asset.
+	// High and Critical assets need a continuity plan.
 	// +required
 	Criticality Criticality `json:"criticality"`
 
-	// selector selects the workloads (by their pod template labels) in this namespace that
-	// hold the asset. It must not be empty: an asset that holds every pod is a mistake.
+	// selector selects the workloads (by their pod template labels) in this namespace that hold the asset.
+	// It must not be empty: an asset that holds every pod is a mistake.
 	// +required
 	// +kubebuilder:validation:XValidation:rule="(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)",message="selector must not be empty: name the labels of the workloads that hold the asset"
 	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(e, e.operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'])",message="matchExpressions[].operator must be In, NotIn, Exists or DoesNotExist",fieldPath=.matchExpressions
@@ -105,8 +105,8 @@ type InformationAssetSpec struct {
 	// +optional
 	Review *AssetReview `json:"review,omitempty"`
 
-	// controls overrides the defaults that classification, data categories and criticality
-	// give each control. Every field is optional.
+	// controls overrides the defaults that classification, data categories and criticality give each control.
+	// Every field is optional.
 	// +optional
 	Controls *ControlsSpec `json:"controls,omitempty"`
 }
@@ -120,8 +120,8 @@ type AssetReview struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) > duration('0s')",message="must be a positive duration such as 720h or 8760h"
 	Interval *metav1.Duration `json:"interval,omitempty"`
 
-	// lastReviewed is when the owner last reviewed the asset. Never reviewed assets get a
-	// grace period of 30 days from creation.
+	// lastReviewed is when the owner last reviewed the asset.
+	// Never reviewed assets get a grace period of 30 days from creation.
 	// +optional
 	LastReviewed *metav1.Time `json:"lastReviewed,omitempty"`
 
@@ -152,9 +152,7 @@ type ControlsSpec struct {
 	// +optional
 	ContinuityPlan ControlLevel `json:"continuityPlan,omitempty"`
 
-	// justifications record why the asset sets a control's level as it does, above all
-	// why a control Required by default is NotRequired here; the Statement of
-	// Applicability quotes them.
+	// justifications record why the asset sets a control's level as it does, above all why a control Required by default is NotRequired here; the Statement of Applicability quotes them.
 	// +optional
 	// +listType=map
 	// +listMapKey=control
@@ -181,8 +179,7 @@ type EncryptionControls struct {
 	// +optional
 	AtRest ControlLevel `json:"atRest,omitempty"`
 
-	// inTransit is the level of ENC-02: traffic reaching the asset from outside the cluster
-	// (Ingress hosts, Gateway API routes, LoadBalancer and NodePort Services) is encrypted.
+	// inTransit is the level of ENC-02: traffic reaching the asset from outside the cluster (Ingress hosts, Gateway API routes, LoadBalancer and NodePort Services) is encrypted.
 	// +optional
 	InTransit ControlLevel `json:"inTransit,omitempty"`
 
@@ -197,8 +194,9 @@ type BackupControls struct {
 	// +optional
 	Recency ControlLevel `json:"recency,omitempty"`
 
-	// maxAge is the oldest the newest backup may be. The continuity plan's RPO applies
-	// instead when it is stricter. Defaults to 24h.
+	// maxAge is the oldest the newest backup may be.
+	// The continuity plan's RPO applies instead when it is stricter.
+	// Defaults to 24h.
 	// +optional
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=64
@@ -223,8 +221,8 @@ type AccessControls struct {
 	// +optional
 	PodSecurity ControlLevel `json:"podSecurity,omitempty"`
 
-	// podSecurityStandard is the Pod Security Standard the asset's pods must meet. Defaults
-	// to restricted for sensitive assets, baseline otherwise.
+	// podSecurityStandard is the Pod Security Standard the asset's pods must meet.
+	// Defaults to restricted for sensitive assets, baseline otherwise.
 	// +optional
 	PodSecurityStandard PodSecurityStandard `json:"podSecurityStandard,omitempty"`
 
@@ -232,19 +230,15 @@ type AccessControls struct {
 	// +optional
 	NetworkIsolation ControlLevel `json:"networkIsolation,omitempty"`
 
-	// secretAccess is the level of ACC-03: only allowed subjects can read the asset's
-	// Secrets, exec into, attach to or port-forward to its pods, create or change its
-	// workloads, make tokens for its ServiceAccounts, impersonate, escalate or bind roles.
+	// secretAccess is the level of ACC-03: only allowed subjects can read the asset's Secrets, exec into, attach to or port-forward to its pods, create or change its workloads, make tokens for its ServiceAccounts, impersonate, escalate or bind roles.
 	// +optional
 	SecretAccess ControlLevel `json:"secretAccess,omitempty"`
 
-	// serviceAccount is the level of ACC-04: pods use their own ServiceAccount and mount no
-	// API token they have no use for.
+	// serviceAccount is the level of ACC-04: pods use their own ServiceAccount and mount no API token they have no use for.
 	// +optional
 	ServiceAccount ControlLevel `json:"serviceAccount,omitempty"`
 
-	// allowedSubjects may read the asset's Secrets or exec into its pods without a finding,
-	// besides the asset's own ServiceAccounts and the operator's install-time exemptions.
+	// allowedSubjects may read the asset's Secrets or exec into its pods without a finding, besides the asset's own ServiceAccounts and the operator's install-time exemptions.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=32
@@ -294,16 +288,14 @@ type InformationAssetStatus struct {
 	// +kubebuilder:validation:MaxLength=16
 	Compliance string `json:"compliance,omitempty"`
 
-	// controls are the outcome of each control of the catalogue for the asset, in
-	// catalogue order: what the report's pass rates and Statement of Applicability count.
+	// controls are the outcome of each control of the catalogue for the asset, in catalogue order: what the report's pass rates and Statement of Applicability count.
 	// +optional
 	// +listType=map
 	// +listMapKey=control
 	// +kubebuilder:validation:MaxItems=32
 	Controls []ControlOutcome `json:"controls,omitempty"`
 
-	// findings are the failing checks of Required and Recommended controls, sorted: at
-	// most eight of each control, then one that counts the rest.
+	// findings are the failing checks of Required and Recommended controls, sorted: at most eight of each control, then one that counts the rest.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=100
@@ -313,8 +305,7 @@ type InformationAssetStatus struct {
 	// +optional
 	Risks *RiskSummary `json:"risks,omitempty"`
 
-	// conditions: Ready, Compliant, and one per control family (EncryptedAtRest,
-	// EncryptedInTransit, BackedUp, AccessControlled, Reviewed, ContinuityPlanned).
+	// conditions: Ready, Compliant, and one per control family (EncryptedAtRest, EncryptedInTransit, BackedUp, AccessControlled, Reviewed, ContinuityPlanned).
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -363,9 +354,7 @@ type ControlOutcome struct {
 	// +required
 	Level ControlLevel `json:"level"`
 
-	// status is Pass when the evidence shows the control is met, Fail when a check fails
-	// at the control's level, and NotEvaluated when it is not required or there is no
-	// evidence either way yet (the condition of its family says why).
+	// status is Pass when the evidence shows the control is met, Fail when a check fails at the control's level, and NotEvaluated when it is not required or there is no evidence either way yet (the condition of its family says why).
 	// +required
 	Status ControlOutcomeStatus `json:"status"`
 }
@@ -397,9 +386,7 @@ type RiskSummary struct {
 	Names []string `json:"names,omitempty"`
 }
 
-// InformationAsset is one entry of the information asset register: what the information
-// is, who owns it, how sensitive and critical it is, which workloads hold it, and which
-// controls it needs.
+// InformationAsset is one entry of the information asset register: what the information is, who owns it, how sensitive and critical it is, which workloads hold it, and which controls it needs.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status

@@ -32,7 +32,7 @@ const (
 	DecisionTerminate TreatmentDecision = "Terminate"
 )
 
-// RiskState is where a Risk is in its lifecycle (risk.md).
+// RiskState is where a Risk is in its lifecycle (see the README's "The risk register" section).
 // +kubebuilder:validation:Enum=Open;Accepted;Resolved;Closed
 type RiskState string
 
@@ -83,8 +83,8 @@ type RiskSpec struct {
 	// +optional
 	AssetRef *LocalObjectReference `json:"assetRef,omitempty"`
 
-	// control is the ID of the control whose failure the risk records. Required when
-	// source is Detected.
+	// control is the ID of the control whose failure the risk records.
+	// Required when source is Detected.
 	// +optional
 	Control ControlID `json:"control,omitempty"`
 
@@ -196,8 +196,8 @@ type RiskTarget struct {
 
 // RiskReview sets how often a risk is reviewed.
 type RiskReview struct {
-	// interval between reviews. Defaults from the rating: Extreme 720h, High 2160h,
-	// Moderate 4320h, Low 8760h.
+	// interval between reviews.
+	// Defaults from the rating: Extreme 720h, High 2160h, Moderate 4320h, Low 8760h.
 	// +optional
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=64
@@ -269,16 +269,13 @@ type RiskStatus struct {
 	// +optional
 	AcceptedBy *AcceptedBy `json:"acceptedBy,omitempty"`
 
-	// history records every transition, newest last, in at most 50 entries: the first
-	// detection, acceptances and closures are always kept, and when the history is full the
-	// oldest run of drift transitions is folded into one Flapping entry with a count.
+	// history records every transition, newest last, in at most 50 entries: the first detection, acceptances and closures are always kept, and when the history is full the oldest run of drift transitions is folded into one Flapping entry with a count.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=50
 	History []HistoryEntry `json:"history,omitempty"`
 
-	// conditions: Ready, ReviewOverdue, AcceptanceExpired, AcceptanceRefused, ActionsOverdue,
-	// for Detected risks ControlFailing, and Stalled when the operator cannot keep the risk.
+	// conditions: Ready, ReviewOverdue, AcceptanceExpired, AcceptanceRefused, ActionsOverdue, for Detected risks ControlFailing, and Stalled when the operator cannot keep the risk.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -318,8 +315,7 @@ type HistoryEntry struct {
 	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message,omitempty"`
 
-	// count is how many transitions the entry stands for when several were folded into it
-	// (reason Flapping); absent for a single transition.
+	// count is how many transitions the entry stands for when several were folded into it (reason Flapping); absent for a single transition.
 	// +optional
 	// +kubebuilder:validation:Minimum=2
 	Count int32 `json:"count,omitempty"`
@@ -329,8 +325,7 @@ type HistoryEntry struct {
 	Until *metav1.Time `json:"until,omitempty"`
 }
 
-// Risk is one entry of the risk register, raised by the operator when a Required control
-// drifts or written by a person.
+// Risk is one entry of the risk register, raised by the operator when a Required control drifts or written by a person.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status

@@ -42,8 +42,8 @@ const (
 	LevelNotRequired ControlLevel = "NotRequired"
 )
 
-// ControlID is the stable identifier of a control in the catalogue. It appears in findings,
-// Risk names, metric labels and the documentation.
+// ControlID is the stable identifier of a control in the catalogue.
+// It appears in findings, Risk names, metric labels and the documentation.
 // +kubebuilder:validation:Enum=ENC-01;ENC-02;ENC-03;BAK-01;BAK-02;ACC-01;ACC-02;ACC-03;ACC-04;GOV-01;BCP-01
 type ControlID string
 
@@ -74,9 +74,8 @@ const (
 	ControlContinuityPlan ControlID = "BCP-01"
 )
 
-// Finding is one failing check: which control, how much it matters, the resource that fails
-// it and why. Messages are stable sentences (no timestamps) so an unchanged finding never
-// causes a status write.
+// Finding is one failing check: which control, how much it matters, the resource that fails it and why.
+// Messages are stable sentences (no timestamps) so an unchanged finding never causes a status write.
 type Finding struct {
 	// control is the ID of the failing control.
 	// +required
@@ -86,8 +85,7 @@ type Finding struct {
 	// +required
 	Level ControlLevel `json:"level"`
 
-	// resource is the object that fails the check, as Kind/name (or Kind/namespace/name
-	// for an object in another namespace or cluster-scoped when it helps).
+	// resource is the object that fails the check, as Kind/name (or Kind/namespace/name for an object in another namespace or cluster-scoped when it helps).
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
 	Resource string `json:"resource,omitempty"`
