@@ -8,11 +8,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -21,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
@@ -46,6 +49,9 @@ const (
 // options are the command-line settings of the manager.
 type options struct {
 	metricsAddr             string
+	metricsSecure           bool
+	metricsCertDir          string
+	enableHTTP2             bool
 	probeAddr               string
 	leaderElect             bool
 	leaderElectionNamespace string
@@ -56,11 +62,20 @@ type options struct {
 	enableWebhooks          bool
 	webhookPort             int
 	webhookCertDir          string
+	webhookCertificates     string
+	webhookSecret           string
+	webhookService          string
+	webhookConfiguration    string
+	watchNamespaces         string
+	excludeNamespaces       string
 	printVersion            bool
 }
 
 func (o *options) bindFlags(fs *flag.FlagSet) {
-	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", `Address the Prometheus metrics endpoint binds to; "0" disables it.`)
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443", `Address the Prometheus metrics endpoint binds to; "0" disables it.`)
+	fs.BoolVar(&o.metricsSecure, "metrics-secure", true, "Serve metrics over HTTPS, only to callers the API server authenticates and authorizes for get on the /metrics non-resource URL; false serves plain HTTP to anyone who can reach the port.")
+	fs.StringVar(&o.metricsCertDir, "metrics-cert-dir", "", "Directory holding the metrics server's tls.crt and tls.key (reloaded when they change); a self-signed certificate when empty.")
+	fs.BoolVar(&o.enableHTTP2, "enable-http2", false, "Serve HTTP/2 on the metrics and webhook servers; off by default against HTTP/2's stream-reset and rapid-reset attacks (CVE-2023-44487, CVE-2023-39325).")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one of several replicas acts at a time.")
 	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease; defaults to the operator's own namespace in a cluster.")
@@ -71,7 +86,14 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.riskAppetite, "risk-appetite", register.DefaultAppetite, "Highest risk score (1-25) that may be tolerated: a Tolerate decision above it stays Open. Set it to the value the isms-risk-appetite admission policy's parameter holds (the Helm chart sets both from riskAppetite).")
 	fs.BoolVar(&o.enableWebhooks, "enable-webhooks", true, "Serve the Risk admission webhook that records who accepted a risk; off when running outside the cluster.")
 	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
+	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces the operator works in (its caches, watches and register); every namespace when empty.")
+	fs.StringVar(&o.excludeNamespaces, "exclude-namespaces", "", "Comma-separated namespaces the operator leaves out, of every namespace or of --watch-namespaces.")
 	fs.BoolVar(&o.printVersion, "version", false, "Print the version and exit.")
+	fs.StringVar(&o.webhookCertificates, "webhook-certificates", certificatesFromFiles,
+		`Where the webhook server's certificate comes from: "files", tls.crt and tls.key in --webhook-cert-dir (cert-manager's, say), reloaded when they change; or "operator", made and renewed by the operator in the Secret --webhook-secret of its namespace ($OPERATOR_NAMESPACE), for the Service --webhook-service, its CA written into the caBundle of the MutatingWebhookConfiguration --webhook-configuration.`)
+	fs.StringVar(&o.webhookSecret, "webhook-secret", "", `The Secret of the operator's namespace that holds the webhook's certificates (--webhook-certificates=operator).`)
+	fs.StringVar(&o.webhookService, "webhook-service", "", `The webhook's Service in the operator's namespace: the certificate is for <service>.<namespace>.svc (--webhook-certificates=operator).`)
+	fs.StringVar(&o.webhookConfiguration, "webhook-configuration", "", `The MutatingWebhookConfiguration whose caBundle the operator writes (--webhook-certificates=operator).`)
 	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory holding the webhook server's tls.crt and tls.key; defaults to controller-runtime's (/tmp/k8s-webhook-server/serving-certs).")
 }
 
@@ -91,8 +113,12 @@ func (o options) config() (controllers.Config, error) {
 	if o.riskAppetite < 1 || o.riskAppetite > 25 {
 		return controllers.Config{}, fmt.Errorf("--risk-appetite must be a score from 1 to 25, got %d", o.riskAppetite)
 	}
+	scope, err := controllers.ParseScope(o.watchNamespaces, o.excludeNamespaces)
+	if err != nil {
+		return controllers.Config{}, err
+	}
 	return controllers.Config{ExemptSubjects: exempt, IstioRootNamespace: o.istioRootNamespace, DiscoveryInterval: discoveryInterval,
-		Rules: register.Rules{Matrix: matrix, Appetite: int32(o.riskAppetite)}}, nil
+		Rules: register.Rules{Matrix: matrix, Appetite: int32(o.riskAppetite)}, Scope: scope}, nil
 }
 
 func main() {
@@ -148,18 +174,34 @@ func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Ma
 	if err != nil {
 		return nil, err
 	}
+	keeper, err := opts.certificateKeeper()
+	if err != nil {
+		return nil, err
+	}
 	api := &controllers.APIServer{}
+	var tlsOpts []func(*tls.Config)
+	if !opts.enableHTTP2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	webhookTLS := tlsOpts
+	if keeper != nil {
+		webhookTLS = append(slices.Clone(tlsOpts), func(c *tls.Config) { c.GetCertificate = keeper.GetCertificate })
+	}
+	metrics := metricsserver.Options{BindAddress: opts.metricsAddr, SecureServing: opts.metricsSecure, CertDir: opts.metricsCertDir, TLSOpts: tlsOpts}
+	if opts.metricsSecure {
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
 	mgr, err := ctrl.NewManager(api.Wrap(cfg), ctrl.Options{
 		Scheme:                        scheme.New(),
-		Cache:                         controllers.CacheOptions(),
+		Cache:                         controllers.CacheOptions(config.Scope),
 		Client:                        controllers.ClientOptions(),
-		Metrics:                       metricsserver.Options{BindAddress: opts.metricsAddr},
+		Metrics:                       metrics,
 		HealthProbeBindAddress:        opts.probeAddr,
 		LeaderElection:                opts.leaderElect,
 		LeaderElectionID:              leaderElectionID,
 		LeaderElectionNamespace:       opts.leaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
-		WebhookServer:                 webhook.NewServer(webhook.Options{Port: opts.webhookPort, CertDir: opts.webhookCertDir}),
+		WebhookServer:                 webhook.NewServer(webhook.Options{Port: opts.webhookPort, CertDir: opts.webhookCertDir, TLSOpts: webhookTLS}),
 	})
 	if err != nil {
 		return nil, err
@@ -172,6 +214,14 @@ func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Ma
 	}
 	if opts.enableWebhooks {
 		if err := (&ismswebhook.RiskAdmission{}).SetupWithManager(mgr); err != nil {
+			return nil, err
+		}
+	}
+	if keeper != nil {
+		if err := keeper.SetupWithManager(mgr); err != nil {
+			return nil, err
+		}
+		if err := mgr.AddReadyzCheck("webhook-certificate", keeper.Ready); err != nil {
 			return nil, err
 		}
 	}
@@ -189,6 +239,34 @@ func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Ma
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// The sources of the webhook server's certificate (--webhook-certificates).
+const (
+	certificatesFromFiles    = "files"
+	certificatesFromOperator = "operator"
+)
+
+// certificateKeeper is the keeper of the webhook's certificates when the operator makes
+// them; nil when they come from files.
+func (o options) certificateKeeper() (*ismswebhook.CertificateKeeper, error) {
+	switch {
+	case !o.enableWebhooks || o.webhookCertificates == certificatesFromFiles:
+		return nil, nil
+	case o.webhookCertificates != certificatesFromOperator:
+		return nil, fmt.Errorf("--webhook-certificates must be %q or %q, got %q", certificatesFromFiles, certificatesFromOperator, o.webhookCertificates)
+	}
+	namespace := os.Getenv("OPERATOR_NAMESPACE")
+	for _, required := range []struct{ name, value string }{
+		{"--webhook-secret", o.webhookSecret}, {"--webhook-service", o.webhookService},
+		{"--webhook-configuration", o.webhookConfiguration}, {"$OPERATOR_NAMESPACE", namespace},
+	} {
+		if required.value == "" {
+			return nil, fmt.Errorf("--webhook-certificates=operator needs %s", required.name)
+		}
+	}
+	return &ismswebhook.CertificateKeeper{Namespace: namespace, Secret: o.webhookSecret, Configuration: o.webhookConfiguration,
+		DNSNames: ismswebhook.ServiceNames(o.webhookService, namespace)}, nil
 }
 
 // requireCRDs checks that every kind of the isms.nhs.uk API is served.

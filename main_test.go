@@ -82,6 +82,8 @@ func TestManagerServesProbesMetricsAndElectsALeader(t *testing.T) {
 	ns := env.Namespace(t)
 	opts := defaultOptions(t)
 	opts.metricsAddr, opts.probeAddr = freeAddr(t), freeAddr(t)
+	// Plain HTTP, the explicit option; the e2e tests scrape the HTTPS default with a token.
+	opts.metricsSecure = false
 	opts.leaderElect, opts.leaderElectionNamespace = true, ns
 	mgr, err := newManager(context.Background(), env.Config, opts)
 	if err != nil {
@@ -181,7 +183,9 @@ func TestKustomizeConfigAppliesToARealAPIServer(t *testing.T) {
 
 // TestClusterRoleIsReadOnlyAndNeverTouchesSecrets checks the ClusterRole generated from
 // the RBAC markers: no verb on Secrets, no wildcards, writes only to the operator's own
-// kinds and to Events, and no deletion at all (the register is its own audit trail).
+// kinds and to Events, and no deletion at all (the register is its own audit trail). The
+// one other write is asking the API server who a metrics scraper is and whether it may
+// read /metrics (TokenReview, SubjectAccessReview), which stores nothing.
 func TestClusterRoleIsReadOnlyAndNeverTouchesSecrets(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("config", "rbac", "role.yaml"))
 	if err != nil {
@@ -201,6 +205,12 @@ func TestClusterRoleIsReadOnlyAndNeverTouchesSecrets(t *testing.T) {
 				t.Errorf("rule %+v grants %q", rule, resource)
 			}
 			writable := resource == "events" || slices.Equal(rule.APIGroups, []string{"isms.nhs.uk"})
+			if review := resource == "tokenreviews" || resource == "subjectaccessreviews"; review {
+				if !slices.Equal(rule.Verbs, []string{"create"}) {
+					t.Errorf("rule %+v grants %v on %q; want create only", rule, rule.Verbs, resource)
+				}
+				continue
+			}
 			for _, verb := range rule.Verbs {
 				if verb == "*" || verb == "delete" || verb == "deletecollection" || (!writable && !slices.Contains(readOnly, verb)) {
 					t.Errorf("rule %+v grants %q on %q; only reads are allowed outside the operator's own kinds and Events, and no deletes", rule, verb, resource)
@@ -219,10 +229,19 @@ func TestBadFlagsAreRefusedNamingTheFlag(t *testing.T) {
 		"appetite above 25":      {[]string{"--risk-appetite=30"}, "--risk-appetite must be a score from 1 to 25"},
 		"exempt subject unknown": {[]string{"--exempt-subjects=Robot:r2d2"}, "kind must be User, Group or ServiceAccount"},
 		"service account no ns":  {[]string{"--exempt-subjects=ServiceAccount:ops"}, "want ServiceAccount:namespace:name"},
+		"namespace not a name":   {[]string{"--watch-namespaces=ward-a,Ward_B"}, `--watch-namespaces: "Ward_B" is not a namespace name`},
+		"nothing left to watch":  {[]string{"--watch-namespaces=ward-a", "--exclude-namespaces=ward-a"}, "the operator would watch nothing"},
+		"certificates unknown":   {[]string{"--enable-webhooks", "--webhook-certificates=helm"}, `--webhook-certificates must be "files" or "operator"`},
+		"operator certs no name": {[]string{"--enable-webhooks", "--webhook-certificates=operator"}, "--webhook-certificates=operator needs --webhook-secret"},
 	}
 	for name, tc := range cases {
-		if _, err := defaultOptions(t, tc.args...).config(); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: config() = %v, want an error containing %q", name, err, tc.want)
+		opts := defaultOptions(t, tc.args...)
+		_, err := opts.config()
+		if err == nil {
+			_, err = opts.certificateKeeper()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error containing %q", name, err, tc.want)
 		}
 	}
 	if _, err := defaultOptions(t).config(); err != nil {

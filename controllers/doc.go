@@ -10,4 +10,9 @@
 // +kubebuilder:rbac:groups=isms.nhs.uk,resources=informationassets/status;risks/status;continuityplans/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+//
+// The metrics endpoint asks the API server who a scraper is and whether it may get
+// /metrics (controller-runtime's metrics filters): these create nothing that is stored.
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
 package controllers

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,10 @@ var (
 		Name: "isms_build_info",
 		Help: "Always 1, labelled with the running build's version, commit and Go version; absent when the operator is not running.",
 	}, []string{"version", "revision", "goversion"})
+	scopeInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "isms_scope_info",
+		Help: "Always 1, labelled with the namespaces the operator works in (watched: empty for every namespace) and those it leaves out (excluded); assets elsewhere are not evaluated.",
+	}, []string{"watched", "excluded"})
 	risksDesc = prometheus.NewDesc("isms_risks",
 		"Risks in the register, by namespace, rating and state.", []string{"namespace", "rating", "state"}, nil)
 )
@@ -73,10 +78,12 @@ func (c risksCollector) Collect(ch chan<- prometheus.Metric) {
 
 // registerMetrics adds the operator's metrics to controller-runtime's registry; leader is
 // closed once this replica leads.
-func registerMetrics(reader client.Reader, leader <-chan struct{}) error {
+func registerMetrics(reader client.Reader, leader <-chan struct{}, scope Scope) error {
 	build := version.Get()
 	buildInfo.WithLabelValues(build.Version, build.Revision, build.GoVersion).Set(1)
-	for _, c := range []prometheus.Collector{buildInfo, controlFailing, assetCompliant, evaluationDuration, risksCollector{reader, leader}} {
+	scopeInfo.Reset()
+	scopeInfo.WithLabelValues(strings.Join(scope.namespaces(), ","), strings.Join(scope.Exclude, ",")).Set(1)
+	for _, c := range []prometheus.Collector{buildInfo, scopeInfo, controlFailing, assetCompliant, evaluationDuration, risksCollector{reader, leader}} {
 		if err := ctrlmetrics.Registry.Register(c); err != nil {
 			if _, already := err.(prometheus.AlreadyRegisteredError); !already {
 				return err

@@ -15,7 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/discovery"
 	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -53,6 +55,9 @@ type Config struct {
 	Rules register.Rules
 	// Now is the reconcilers' clock; time.Now when nil.
 	Now func() time.Time
+	// Scope is the namespaces the operator works in, which the manager's cache holds
+	// (CacheOptions); it is reported as the isms_scope_info metric.
+	Scope Scope
 }
 
 // controllerOptions are the options of every controller: several reconciles at once, so
@@ -61,11 +66,86 @@ func controllerOptions() controller.Options {
 	return controller.Options{MaxConcurrentReconciles: maxConcurrentReconciles}
 }
 
-// CacheOptions make the manager's cache lean: managedFields stripped from every object,
-// Pods kept without status (only templates are evaluated), and reads of a kind that no
-// watch declared fail rather than silently start a cache of it.
-func CacheOptions() cache.Options {
+// Scope is the namespaces the operator works in: every namespace but Exclude when Watch is
+// empty, else those of Watch but Exclude. Cluster-scoped objects (StorageClasses,
+// ClusterRoles, Namespaces) are read whatever the scope.
+type Scope struct {
+	Watch, Exclude []string
+}
+
+// ParseScope reads --watch-namespaces and --exclude-namespaces (comma-separated names).
+func ParseScope(watch, exclude string) (Scope, error) {
+	var s Scope
+	for _, list := range []struct {
+		flag, value string
+		into        *[]string
+	}{{"--watch-namespaces", watch, &s.Watch}, {"--exclude-namespaces", exclude, &s.Exclude}} {
+		for _, ns := range strings.Split(list.value, ",") {
+			if ns = strings.TrimSpace(ns); ns == "" {
+				continue
+			}
+			if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+				return Scope{}, fmt.Errorf("%s: %q is not a namespace name: %s", list.flag, ns, strings.Join(errs, "; "))
+			}
+			if !slices.Contains(*list.into, ns) {
+				*list.into = append(*list.into, ns)
+			}
+		}
+	}
+	if len(s.Watch) > 0 && len(s.namespaces()) == 0 {
+		return Scope{}, fmt.Errorf("--exclude-namespaces excludes every namespace of --watch-namespaces (%s): the operator would watch nothing", strings.Join(s.Watch, ","))
+	}
+	return s, nil
+}
+
+// namespaces are the watched namespaces of a Watch list, Exclude taken out.
+func (s Scope) namespaces() []string {
+	var watched []string
+	for _, ns := range s.Watch {
+		if !slices.Contains(s.Exclude, ns) {
+			watched = append(watched, ns)
+		}
+	}
+	return watched
+}
+
+// String says what the scope is, for logs and metrics.
+func (s Scope) String() string {
+	switch {
+	case len(s.Watch) > 0:
+		return "namespaces " + strings.Join(s.namespaces(), ",")
+	case len(s.Exclude) > 0:
+		return "every namespace but " + strings.Join(s.Exclude, ",")
+	}
+	return "every namespace"
+}
+
+// cacheNamespaces limits the cache's namespaced objects to the scope.
+func (s Scope) cacheNamespaces() map[string]cache.Config {
+	switch {
+	case len(s.Watch) > 0:
+		watched := map[string]cache.Config{}
+		for _, ns := range s.namespaces() {
+			watched[ns] = cache.Config{}
+		}
+		return watched
+	case len(s.Exclude) > 0:
+		var outside []fields.Selector
+		for _, ns := range s.Exclude {
+			outside = append(outside, fields.OneTermNotEqualSelector("metadata.namespace", ns))
+		}
+		return map[string]cache.Config{cache.AllNamespaces: {FieldSelector: fields.AndSelectors(outside...)}}
+	}
+	return nil
+}
+
+// CacheOptions make the manager's cache lean and scoped: only the scope's namespaced
+// objects, managedFields stripped from every object, Pods kept without status (only
+// templates are evaluated), and reads of a kind that no watch declared fail rather than
+// silently start a cache of it.
+func CacheOptions(scope Scope) cache.Options {
 	return cache.Options{
+		DefaultNamespaces:           scope.cacheNamespaces(),
 		DefaultTransform:            leanTransform,
 		ReaderFailOnMissingInformer: true,
 		ByObject: map[client.Object]cache.ByObject{
@@ -149,8 +229,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 		IstioRootNamespace: cfg.IstioRootNamespace,
 		Installed:          func(gvk schema.GroupVersionKind) bool { return optional[gvk].Installed() },
 	}
+	ctrl.Log.WithName("setup").Info("Working in " + cfg.Scope.String())
 	recorder := mgr.GetEventRecorder("isms-operator")
-	if err := registerMetrics(mgr.GetCache(), mgr.Elected()); err != nil {
+	if err := registerMetrics(mgr.GetCache(), mgr.Elected(), cfg.Scope); err != nil {
 		return err
 	}
 

@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 func startManager(ctx context.Context, e *testenv.Env) error {
 	mgr, err := ctrl.NewManager(e.OperatorConfig(), ctrl.Options{
 		Scheme:                 scheme.New(),
-		Cache:                  controllers.CacheOptions(),
+		Cache:                  controllers.CacheOptions(controllers.Scope{}),
 		Client:                 controllers.ClientOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",

@@ -51,6 +51,10 @@ type Options struct {
 	// Webhooks installs the operator's admission webhooks (config/webhook), pointed at a
 	// local webhook server that WebhookServer configures.
 	Webhooks bool
+	// EndpointRouting makes the API server call a webhook's Service at the addresses of its
+	// EndpointSlices, verifying the certificate for the Service's name, as it reaches pods
+	// in a cluster: a test can then point a Service at webhook servers on this machine.
+	EndpointRouting bool
 	// UpstreamCRDs installs other projects' CRDs as well: UpstreamVelero and UpstreamSnapshots.
 	UpstreamCRDs []UpstreamCRDs
 	// Register installs what the API server enforces of the risk register, as the Helm
@@ -91,6 +95,11 @@ var (
 	}}
 	// UpstreamIstio is Istio's CRDs (PeerAuthentication among them).
 	UpstreamIstio = UpstreamCRDs{Env: "ISTIO_CRDS"}
+	// UpstreamMonitoring is the Prometheus Operator's ServiceMonitor and PrometheusRule CRDs.
+	UpstreamMonitoring = UpstreamCRDs{Env: "MONITORING_CRDS", Files: []string{
+		"monitoring.coreos.com_servicemonitors.yaml",
+		"monitoring.coreos.com_prometheusrules.yaml",
+	}}
 	// UpstreamGateway is the Gateway API's standard channel CRDs.
 	UpstreamGateway = UpstreamCRDs{Env: "GATEWAY_CRDS", Files: []string{
 		"gateway.networking.k8s.io_gatewayclasses.yaml",
@@ -161,6 +170,9 @@ func Start(opts Options) (*Env, error) {
 	// The API server drains in-flight requests for up to the request timeout when it stops:
 	// a short one makes StopAPIServer quick (no test request takes long).
 	apiServer.Configure().Set("request-timeout", "5s")
+	if opts.EndpointRouting {
+		apiServer.Configure().Set("enable-aggregator-routing", "true")
+	}
 	env := &envtest.Environment{ErrorIfCRDPathMissing: true, ControlPlaneStopTimeout: time.Minute,
 		ControlPlane: envtest.ControlPlane{APIServer: apiServer}}
 	if !opts.SkipCRDs {

@@ -357,3 +357,36 @@ func TestLeaderCutOffFromTheAPIServerExitsAndItsRestartSeesDrift(t *testing.T) {
 	startManager(t, managerOptions{leaderElection: true, apiServer: &controllers.APIServer{}})
 	waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected", "Open DriftRecurred")
 }
+
+// TestScopeLimitsTheOperatorToItsNamespaces: with --watch-namespaces, or
+// --exclude-namespaces, an asset outside the scope is neither evaluated nor given a Risk,
+// however it drifts, while one inside is.
+func TestScopeLimitsTheOperatorToItsNamespaces(t *testing.T) {
+	for name, scope := range map[string]func(inside, outside string) controllers.Scope{
+		"watch": func(inside, _ string) controllers.Scope {
+			return controllers.Scope{Watch: []string{inside, "elsewhere"}}
+		},
+		"exclude": func(_, outside string) controllers.Scope { return controllers.Scope{Exclude: []string{outside}} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			inside, insideWorkload := drifting(t)
+			outside, _ := drifting(t)
+			stop := startManager(t, managerOptions{scope: scope(inside, outside)})
+			defer stop()
+			waitForHistory(t, inside, "Open DriftDetected")
+			setPrivileged(t, insideWorkload, false)
+			waitForHistory(t, inside, "Open DriftDetected", "Resolved DriftCorrected")
+			var risks isms.RiskList
+			if err := env.Client.List(context.Background(), &risks, client.InNamespace(outside)); err != nil || len(risks.Items) > 0 {
+				t.Errorf("namespace %s, out of scope, has %d risks (%v); want none", outside, len(risks.Items), err)
+			}
+			asset := &isms.InformationAsset{}
+			if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: outside, Name: "staff-records"}, asset); err != nil {
+				t.Fatal(err)
+			}
+			if asset.Status.ObservedGeneration != 0 || len(asset.Status.Conditions) > 0 {
+				t.Errorf("the asset out of scope was evaluated: %+v", asset.Status)
+			}
+		})
+	}
+}

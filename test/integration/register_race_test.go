@@ -50,6 +50,8 @@ type managerOptions struct {
 	// leaderElection makes the manager elect a leader, as main.go's --leader-elect does,
 	// through a Lease in the operator's namespace, renewed every second.
 	leaderElection bool
+	// scope is the namespaces the manager works in (--watch-namespaces, --exclude-namespaces).
+	scope controllers.Scope
 }
 
 // startManager runs a manager built as main.go builds it, as the operator's ServiceAccount,
@@ -84,7 +86,7 @@ func runManager(t *testing.T, opts ...managerOptions) (stop func(), exited <-cha
 		cfg = o.apiServer.Wrap(cfg)
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme: scheme.New(), Cache: controllers.CacheOptions(), Client: controllers.ClientOptions(), NewClient: o.newClient,
+		Scheme: scheme.New(), Cache: controllers.CacheOptions(o.scope), Client: controllers.ClientOptions(), NewClient: o.newClient,
 		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: probes,
 		// Controller names must be unique within a process; these managers share one.
 		Controller:     config.Controller{SkipNameValidation: ptr.To(true)},
@@ -97,7 +99,7 @@ func runManager(t *testing.T, opts ...managerOptions) (stop func(), exited <-cha
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	config := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second,
-		Rules: register.Rules{Matrix: riskmatrix.NPSA, Appetite: cmp.Or(o.appetite, testenv.Appetite)}}
+		Rules: register.Rules{Matrix: riskmatrix.NPSA, Appetite: cmp.Or(o.appetite, testenv.Appetite)}, Scope: o.scope}
 	if err := controllers.Setup(ctx, mgr, config); err != nil {
 		t.Fatal(err)
 	}
