@@ -13,6 +13,8 @@ KUBE_SCORE_VERSION ?= v1.20.0
 # their Go types).
 ISTIO_API_VERSION ?= v1.31.4
 VELERO_VERSION ?= v1.18.3
+# The ServiceMonitor and PrometheusRule CRDs the chart's e2e test installs.
+PROMETHEUS_OPERATOR_VERSION ?= v0.85.0
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
@@ -65,7 +67,8 @@ UPSTREAM_CRDS = \
 	ISTIO_CRDS="$$(hack/module-dir.sh istio.io/api@$(ISTIO_API_VERSION))/kubernetes/customresourcedefinitions.gen.yaml" \
 	VELERO_CRDS="$$(hack/module-dir.sh github.com/vmware-tanzu/velero@$(VELERO_VERSION))/config/crd/v1/bases" \
 	SNAPSHOT_CRDS="$$(go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8)/config/crd" \
-	GATEWAY_CRDS="$$(go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd/standard"
+	GATEWAY_CRDS="$$(go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd/standard" \
+	MONITORING_CRDS="$$(hack/module-dir.sh github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION))/example/prometheus-operator-crd"
 
 .PHONY: demo
 demo: envtest build ## Run the operator on a local control plane with a demo estate; Ctrl-C stops it.
@@ -89,8 +92,8 @@ bench-audit: build $(KUBE_SCORE) ## Time `isms-operator audit` against kube-scor
 	go run ./hack/benchaudit -audit $(LOCALBIN)/isms-operator -kube-score $(KUBE_SCORE) $(BENCH_AUDIT_ARGS)
 
 .PHONY: test
-test: verify envtest helm ## Run every test: unit, integration against a real kube-apiserver and etcd, and e2e (Helm).
-	$(UPSTREAM_CRDS) KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" go test -count=1 ./...
+test: verify envtest helm $(KUBE_SCORE) ## Run every test: unit, integration against a real kube-apiserver and etcd, and e2e (Helm, kube-score).
+	$(UPSTREAM_CRDS) KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$(HELM)" KUBE_SCORE="$(KUBE_SCORE)" go test -count=1 ./...
 
 ##@ Build
 

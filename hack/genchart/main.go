@@ -1,7 +1,8 @@
 // Command genchart writes the parts of the Helm chart that must equal what controller-gen
 // generates from the kubebuilder markers, so the chart and config/ cannot drift apart:
-// the CRDs (as templates, so `helm upgrade` upgrades them), the ClusterRole's rules, and
-// the admission webhooks' rules. `make manifests` runs it after controller-gen.
+// the CRDs (as templates, so `helm upgrade` upgrades them), the ClusterRole's rules, the
+// admission webhooks' rules, the admission policies and the ClusterRoles for people.
+// `make manifests` runs it after controller-gen.
 //
 // Usage: genchart [-root DIR]
 package main
@@ -78,7 +79,55 @@ func generate(root string) error {
 	if out, err = policiesTemplate(policies); err != nil {
 		return err
 	}
-	return write(filepath.Join(chart, "admission-policies.yaml"), "config/admission/policies.yaml", out)
+	if err := write(filepath.Join(chart, "admission-policies.yaml"), "config/admission/policies.yaml", out); err != nil {
+		return err
+	}
+	people, err := os.ReadFile(filepath.Join(root, "config", "rbac", "people.yaml"))
+	if err != nil {
+		return err
+	}
+	if out, err = peopleRolesTemplate(people); err != nil {
+		return err
+	}
+	return write(filepath.Join(chart, "people-roles.yaml"), "config/rbac/people.yaml", out)
+}
+
+// peopleRolesTemplate is the ClusterRoles for people of config/rbac, named after the
+// release and labelled as the chart's, created when rbac.aggregate is set.
+func peopleRolesTemplate(source []byte) ([]byte, error) {
+	if bytes.Contains(source, []byte("{{")) {
+		return nil, fmt.Errorf("the roles contain {{, which Helm would read as a template")
+	}
+	var out strings.Builder
+	out.WriteString("{{- if .Values.rbac.aggregate }}\n")
+	for _, doc := range strings.Split(string(source), "\n---\n") {
+		var role struct {
+			Kind     string `json:"kind"`
+			Metadata struct {
+				Name   string            `json:"name"`
+				Labels map[string]string `json:"labels"`
+			} `json:"metadata"`
+		}
+		if err := yaml.Unmarshal([]byte(doc), &role); err != nil {
+			return nil, err
+		}
+		if role.Kind != "ClusterRole" {
+			return nil, fmt.Errorf("config/rbac/people.yaml holds a %q; want ClusterRoles only", role.Kind)
+		}
+		nameLine := "  name: " + role.Metadata.Name + "\n"
+		if !strings.Contains(doc, nameLine) {
+			return nil, fmt.Errorf("role %s: want its name on a line of its own", role.Metadata.Name)
+		}
+		labels := "  labels:\n    {{- include \"isms-operator.labels\" . | nindent 4 }}\n"
+		if len(role.Metadata.Labels) > 0 {
+			doc = strings.Replace(doc, "  labels:\n", labels, 1)
+			labels = ""
+		}
+		doc = strings.Replace(doc, nameLine, "  name: {{ include \"isms-operator.fullname\" . }}-"+role.Metadata.Name+"\n"+labels, 1)
+		out.WriteString("---\n" + strings.TrimSpace(doc) + "\n")
+	}
+	out.WriteString("{{- end }}\n")
+	return []byte(out.String()), nil
 }
 
 // policiesTemplate is the ValidatingAdmissionPolicies of config/admission, labelled as the
@@ -144,7 +193,8 @@ rules:
 }
 
 // webhookTemplates defines, for templates/webhook.yaml, the webhooks of the mutating and
-// validating configurations controller-gen wrote, pointed at the chart's Service.
+// validating configurations controller-gen wrote, pointed at the chart's Service. They
+// carry no caBundle: the operator, or cert-manager's CA injector, writes it.
 func webhookTemplates(source []byte) ([]byte, error) {
 	var out strings.Builder
 	for _, doc := range strings.Split(string(source), "\n---\n") {
@@ -177,9 +227,6 @@ func webhookTemplates(source []byte) ([]byte, error) {
       name: {{ include "isms-operator.fullname" . }}-webhook
       namespace: {{ .Release.Namespace }}
       path: %s
-    {{- if not .Values.webhook.certManager.enabled }}
-    caBundle: {{ .caBundle }}
-    {{- end }}
   failurePolicy: Fail
   timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
 `, service["path"])

@@ -19,9 +19,6 @@
       name: {{ include "isms-operator.fullname" . }}-webhook
       namespace: {{ .Release.Namespace }}
       path: /mutate-isms-nhs-uk-v1alpha1-risk
-    {{- if not .Values.webhook.certManager.enabled }}
-    caBundle: {{ .caBundle }}
-    {{- end }}
   failurePolicy: Fail
   timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
 {{- end }}
