@@ -131,16 +131,21 @@ func run(ctx context.Context, operator, workDir, extraCRDs string, exit bool) er
 		}
 		fmt.Printf("\n$ kubectl %s\n%s", strings.Join(args, " "), out)
 	}
+	kubectlDir, err := filepath.Abs(os.Getenv("KUBEBUILDER_ASSETS"))
+	if err != nil {
+		return err
+	}
 	fmt.Printf(`
-The control plane is running. Try:
-  export KUBECONFIG=%s
+The control plane is running. In another shell, use the kubectl built beside it:
+  export KUBECONFIG=%s PATH=%s:$PATH
   kubectl describe ia staff-records -n hr          # why it is not compliant
-  kubectl describe risk staff-records-enc-01 -n hr # a raised risk, its evidence and history
+  kubectl describe risk staff-records-acc-01 -n hr # a raised risk, its evidence and history
   kubectl get bcp -n epr                           # the continuity plan
-  curl -s http://%s/metrics | grep ^isms_          # the operator's metrics
-Fix a drift (e.g. kubectl -n hr patch deploy hr-app --type=json -p '[{"op":"remove","path":"/spec/template/spec/containers/0/securityContext"}]')
-and watch its risk resolve: kubectl get risks -n hr -w
-`, kubeconfigPath, metricsAddr)
+  curl -s http://%s/metrics | grep ^isms_          # the operator's metrics (plain HTTP here, on loopback)
+Fix a drift: run the staff system as the restricted Pod Security Standard asks,
+  %s
+and watch staff-records-acc-01 resolve: kubectl get risks -n hr -w
+`, kubeconfigPath, kubectlDir, metricsAddr, demo.Fix)
 	if exit {
 		return nil
 	}
@@ -166,7 +171,9 @@ func startOperator(binary, kubeconfig, logPath string) (func(), string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	cmd := exec.Command(binary, "--kubeconfig", kubeconfig, "--enable-webhooks=false",
+	// No webhook (the control plane cannot call a process on this machine without a
+	// certificate it trusts) and metrics in plain HTTP, on loopback, for curl.
+	cmd := exec.Command(binary, "--kubeconfig", kubeconfig, "--enable-webhooks=false", "--metrics-secure=false",
 		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {

@@ -42,6 +42,12 @@ var Expected = []Expectation{
 	}},
 }
 
+// Fix is the command the demo and the README suggest to fix the staff system's pod
+// security drift: the container's securityContext replaced by one that meets the
+// restricted Pod Security Standard (removing it would still fail: restricted asks for
+// each of these fields). It resolves staff-records-acc-01.
+const Fix = `kubectl -n hr patch deploy hr-app --type=json -p '[{"op":"replace","path":"/spec/template/spec/containers/0/securityContext","value":{"allowPrivilegeEscalation":false,"runAsNonRoot":true,"capabilities":{"drop":["ALL"]},"seccompProfile":{"type":"RuntimeDefault"}}}]'`
+
 // Apply applies the demo estate with apply (kubectl apply -f FILE...): the namespaces,
 // StorageClasses and Velero's objects first, with the status Velero would write, then the
 // workloads and assets, so that no asset is evaluated before its backups exist.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,7 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/isms-operator/isms-operator/internal/demo"
 	"github.com/isms-operator/isms-operator/internal/testenv"
 )
 
@@ -35,18 +38,11 @@ func processesMarked(t *testing.T, marker string) []string {
 // after it prints, as Ctrl-C would): each run shows the compliance table and the raised
 // risks, and leaves no process of its own behind.
 func TestDemoRunsTwiceAndLeavesNoProcesses(t *testing.T) {
-	velero, err := testenv.UpstreamVelero.Paths()
-	if err != nil {
-		t.Fatal(err)
-	}
-	snapshots, err := testenv.UpstreamSnapshots.Paths()
-	if err != nil {
-		t.Fatal(err)
-	}
+	crds := demoCRDs(t)
 	for attempt := 1; attempt <= 2; attempt++ {
 		marker := fmt.Sprintf("ISMS_DEMO_RUN=%s-%d", t.Name(), attempt)
 		cmd := exec.Command("go", "run", "./hack/demo", "-exit", "-operator", operator, "-workdir", t.TempDir(),
-			"-crds", strings.Join(append(velero, snapshots...), ","))
+			"-crds", crds)
 		cmd.Dir, cmd.Env = testenv.RepoRoot(), append(os.Environ(), marker)
 		output, err := cmd.CombinedOutput()
 		out := string(output)
@@ -71,5 +67,100 @@ func TestDemoRunsTwiceAndLeavesNoProcesses(t *testing.T) {
 		if left := processesMarked(t, marker); len(left) > 0 {
 			t.Errorf("run %d left processes behind: %v", attempt, left)
 		}
+	}
+}
+
+// demoCRDs are the upstream CRDs make demo installs, as its -crds flag takes them.
+func demoCRDs(t *testing.T) string {
+	t.Helper()
+	velero, err := testenv.UpstreamVelero.Paths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshots, err := testenv.UpstreamSnapshots.Paths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(append(velero, snapshots...), ",")
+}
+
+// TestDemosSuggestedFixResolvesTheRisk runs the demo as a person would (until Ctrl-C),
+// then, in a shell, the lines it prints as written: the export that puts its kubectl and
+// kubeconfig in reach, and the suggested fix, which must resolve the pod-security Risk
+// under the restricted standard. The README suggests the same fix.
+func TestDemosSuggestedFixResolvesTheRisk(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), demo.Fix) {
+		t.Errorf("the README does not suggest the demo's fix as written:\n%s", demo.Fix)
+	}
+	binary := filepath.Join(t.TempDir(), "isms-demo")
+	build := exec.Command("go", "build", "-o", binary, "./hack/demo")
+	build.Dir = testenv.RepoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the demo: %v\n%s", err, out)
+	}
+	marker := "ISMS_DEMO_RUN=" + t.Name()
+	cmd := exec.Command(binary, "-operator", operator, "-workdir", t.TempDir(), "-crds", demoCRDs(t))
+	cmd.Dir, cmd.Env = testenv.RepoRoot(), append(os.Environ(), marker)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var printed []string
+	for lines := bufio.NewScanner(stdout); lines.Scan(); {
+		printed = append(printed, lines.Text())
+		if strings.HasPrefix(lines.Text(), "Press Ctrl-C") {
+			break
+		}
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			_ = cmd.Process.Signal(os.Interrupt)
+			_ = cmd.Wait()
+		}
+	}
+	defer stop()
+	var export, fix string
+	for i, line := range printed {
+		if strings.HasPrefix(strings.TrimSpace(line), "export KUBECONFIG=") {
+			export = strings.TrimSpace(line)
+		}
+		if strings.HasPrefix(line, "Fix a drift") && i+1 < len(printed) {
+			fix = strings.TrimSpace(printed[i+1])
+		}
+	}
+	if export == "" || fix != demo.Fix {
+		t.Fatalf("the demo did not print the export line and the fix:\n%s", strings.Join(printed, "\n"))
+	}
+	// A shell without the test's PATH to bin/: only the printed export finds kubectl.
+	shell := func(command string) (string, error) {
+		out, err := exec.Command("/bin/sh", "-c", export+" && "+command).CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	if out, err := shell(fix); err != nil {
+		t.Fatalf("the suggested fix failed: %v\n%s", err, out)
+	}
+	var state string
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && state != "Resolved"; time.Sleep(500 * time.Millisecond) {
+		if state, err = shell("kubectl get risk staff-records-acc-01 -n hr -o jsonpath={.status.state}"); err != nil {
+			t.Fatalf("kubectl as the demo says to run it: %v\n%s", err, state)
+		}
+	}
+	if state != "Resolved" {
+		out, _ := shell("kubectl get ia staff-records -n hr -o jsonpath='{.status.findings}'")
+		t.Errorf("after the suggested fix, staff-records-acc-01 is %q, want Resolved; findings: %s", state, out)
+	}
+	stop()
+	if left := processesMarked(t, marker); len(left) > 0 {
+		t.Errorf("the demo left processes behind: %v", left)
 	}
 }
