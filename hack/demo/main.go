@@ -95,7 +95,8 @@ func run(ctx context.Context, operator, workDir, extraCRDs string, exit bool) er
 	}
 
 	step("Starting the operator (log: " + filepath.Join(workDir, "operator.log") + ")")
-	stopOperator, metricsAddr, err := startOperator(operator, kubeconfigPath, filepath.Join(workDir, "operator.log"))
+	logPath := filepath.Join(workDir, "operator.log")
+	stopOperator, exited, metricsAddr, err := startOperator(operator, kubeconfigPath, logPath)
 	if err != nil {
 		return err
 	}
@@ -117,8 +118,28 @@ func run(ctx context.Context, operator, workDir, extraCRDs string, exit bool) er
 		return err
 	}
 	step("Waiting until the operator has evaluated every asset")
-	if err := demo.Wait(ctx, c, 2*time.Minute); err != nil {
-		return fmt.Errorf("the operator did not reach the expected state: %w", err)
+	// An operator that exits (a port taken, a flag refused) ends the wait at once.
+	waitCtx, cancelWait := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-exited:
+			cancelWait()
+		case <-waitCtx.Done():
+		}
+	}()
+	err = demo.Wait(waitCtx, c, 2*time.Minute)
+	cancelWait()
+	if ctx.Err() != nil {
+		return ctx.Err() // Ctrl-C
+	}
+	if err != nil {
+		select {
+		case <-exited:
+			err = fmt.Errorf("the operator exited (%v)", err)
+		default:
+		}
+		log, _ := os.ReadFile(logPath)
+		return fmt.Errorf("the operator did not reach the expected state: %w\nthe end of its log (%s):\n%s", err, logPath, tail(log, 20))
 	}
 
 	for _, args := range [][]string{
@@ -156,20 +177,27 @@ and watch staff-records-acc-01 resolve: kubectl get risks -n hr -w
 
 func step(message string) { fmt.Printf("==> %s\n", message) }
 
+// tail is the last n lines of log.
+func tail(log []byte, n int) string {
+	lines := strings.Split(strings.TrimRight(string(log), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
 // startOperator runs the operator binary against the control plane and returns a function
-// that stops it and waits for it to exit, and its metrics address.
-func startOperator(binary, kubeconfig, logPath string) (func(), string, error) {
-	metricsAddr, err := testenv.FreeAddr()
+// that stops it and waits for it to exit, a channel closed when it has exited, and its
+// metrics address.
+func startOperator(binary, kubeconfig, logPath string) (stop func(), exited <-chan struct{}, metricsAddr string, err error) {
+	metricsAddr, err = testenv.FreeAddr()
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	probeAddr, err := testenv.FreeAddr()
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	logFile, err := os.Create(logPath)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	// No webhook (the control plane cannot call a process on this machine without a
 	// certificate it trusts) and metrics in plain HTTP, on loopback, for curl.
@@ -178,19 +206,19 @@ func startOperator(binary, kubeconfig, logPath string) (func(), string, error) {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
-		return nil, "", fmt.Errorf("starting %s (run `make build` first): %w", binary, err)
+		return nil, nil, "", fmt.Errorf("starting %s (run `make build` first): %w", binary, err)
 	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
 	return func() {
 		step("Stopping the operator")
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-exited:
+		case <-done:
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
-			<-exited
+			<-done
 		}
 		logFile.Close()
-	}, metricsAddr, nil
+	}, done, metricsAddr, nil
 }

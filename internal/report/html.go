@@ -53,6 +53,9 @@ type htmlView struct {
 	Plans         []planRow
 	OverdueRisks  []riskRow
 	OverdueAssets []overdueAsset
+	// Unevaluated are the assets no operator has evaluated (cluster/namespace/name):
+	// outside the namespaces it works in, or not reached yet.
+	Unevaluated []string
 }
 
 // summary is the headline figures.
@@ -147,6 +150,9 @@ func WriteHTML(w io.Writer, reg *Register, now time.Time) error {
 			Compliance: asset.Status.Compliance, OpenRisks: a.OpenRisks, AcceptedRisks: a.AcceptedRisks, Failing: a.failing(),
 		}
 		v.Compliant, _ = conditionStatus(asset.Status.Conditions, isms.ConditionCompliant)
+		if v.Compliant == "" {
+			view.Unevaluated = append(view.Unevaluated, a.Cluster+"/"+asset.Namespace+"/"+asset.Name)
+		}
 		view.Assets = append(view.Assets, v)
 		view.Summary.Assets++
 		if v.Compliant == metav1.ConditionFalse {

@@ -368,3 +368,24 @@ func TestHeatMapUsesTheTrustsBands(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteHTMLNamesUnevaluatedAssets: an asset no operator has evaluated (outside the
+// namespaces it works in) is named as such, not counted among the compliant ones.
+func TestWriteHTMLNamesUnevaluatedAssets(t *testing.T) {
+	doc, _ := renderHTML(t)
+	found := elements(doc, func(n *html.Node) bool { id, _ := attr(n, "id"); return id == "unevaluated" })
+	if len(found) != 1 {
+		t.Fatalf("the report has %d paragraphs of unevaluated assets, want 1", len(found))
+	}
+	got := text(found[0])
+	if !strings.Contains(got, "/web/public-site") || strings.Contains(got, "patient-records") || !strings.Contains(got, "--watch-namespaces") {
+		t.Errorf("the unevaluated assets paragraph says %q; want public-site alone, and why", got)
+	}
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, &Register{}, now); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), `id="unevaluated"`) {
+		t.Error("a register with no asset says some are not evaluated")
+	}
+}
