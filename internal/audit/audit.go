@@ -23,6 +23,7 @@ import (
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/evidence"
 	"github.com/isms-operator/isms-operator/internal/manifests"
+	"github.com/isms-operator/isms-operator/internal/openreports"
 	"github.com/isms-operator/isms-operator/internal/parallel"
 	"github.com/isms-operator/isms-operator/internal/scheme"
 )
@@ -52,6 +53,8 @@ type Result struct {
 	Results []Row `json:"results"`
 	// Errors are the documents that could not be read.
 	Errors []DocumentError `json:"errors"`
+	// assets are the assets' outcomes, for the OpenReports output.
+	assets []openreports.Asset
 }
 
 // Summary counts what the audit found.
@@ -162,13 +165,17 @@ func Run(ctx context.Context, docs []manifests.Document, problems []manifests.Pr
 	}, func(i int, e evaluated) {
 		failed = cmp.Or(failed, e.err)
 		compliant := true
+		reported := openreports.Asset{Asset: assets[i]}
 		for _, r := range e.eval.Results {
 			result.Results = append(result.Results, rowsOf(assets[i], r)...)
+			reported.Outcomes = append(reported.Outcomes, openreports.Outcome{Control: r.Control, Level: r.Level, Status: r.Status,
+				Findings: r.Findings, Reason: r.Reason, Since: opts.Now})
 			if r.Level == isms.LevelRequired && r.Status == controls.StatusFail {
 				compliant = false
 				result.Summary.RequiredFailures++
 			}
 		}
+		result.assets = append(result.assets, reported)
 		result.Summary.Assets++
 		if compliant {
 			result.Summary.CompliantAssets++

@@ -47,9 +47,10 @@ func auditFixtures(t *testing.T) *Result {
 func TestOutputsMatchTheGoldenFiles(t *testing.T) {
 	result := auditFixtures(t)
 	for format, write := range map[string]func(io.Writer, *Result) error{
-		"table.txt":    WriteTable,
-		"results.json": WriteJSON,
-		"junit.xml":    WriteJUnit,
+		"table.txt":        WriteTable,
+		"results.json":     WriteJSON,
+		"junit.xml":        WriteJUnit,
+		"openreports.yaml": WriteOpenReports,
 	} {
 		t.Run(format, func(t *testing.T) {
 			var out bytes.Buffer

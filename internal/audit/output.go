@@ -6,11 +6,17 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"sigs.k8s.io/yaml"
+
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/openreports"
+	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 )
 
 // WriteTable writes the results as a table a person reads, then the documents that could
@@ -165,4 +171,30 @@ func WriteJUnit(w io.Writer, r *Result) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// WriteOpenReports writes the OpenReports Reports the operator would keep for the
+// audited assets, one per namespace, as YAML documents: what Policy Reporter's CLI reads,
+// or a pipeline archives. Offline there is no register, so each failure's severity is the
+// rating its Risk would be raised with (NPSA bands).
+func WriteOpenReports(w io.Writer, r *Result) error {
+	byNamespace := map[string][]openreports.Asset{}
+	for _, a := range r.assets {
+		byNamespace[a.Asset.Namespace] = append(byNamespace[a.Asset.Namespace], a)
+	}
+	for i, ns := range slices.Sorted(maps.Keys(byNamespace)) {
+		data, err := yaml.Marshal(openreports.Build(ns, byNamespace[ns], riskmatrix.NPSA))
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			if _, err := io.WriteString(w, "---\n"); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(data); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -35,9 +35,10 @@ func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
 // auditWriters are the output formats of audit.
 var auditWriters = map[string]func(io.Writer, *audit.Result) error{
-	"table": audit.WriteTable,
-	"json":  audit.WriteJSON,
-	"junit": audit.WriteJUnit,
+	"table":       audit.WriteTable,
+	"json":        audit.WriteJSON,
+	"junit":       audit.WriteJUnit,
+	"openreports": audit.WriteOpenReports,
 }
 
 // Audit runs `isms-operator audit` with args (after the subcommand's name) and returns its
@@ -48,13 +49,13 @@ func Audit(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	fs.SetOutput(stderr)
 	var files repeated
 	fs.Var(&files, "f", "A manifest file, a directory (read recursively for .yaml, .yml and .json), or - for standard input; repeat for several.")
-	output := fs.String("o", "table", "Output format: table, json or junit.")
+	output := fs.String("o", "table", "Output format: table, json, junit, or openreports (OpenReports Reports as YAML, one per namespace).")
 	nowFlag := fs.String("now", "", "The time, RFC 3339, that review dates and backup ages are judged at; defaults to now. Fix it for reproducible output.")
 	namespace := fs.String("n", "default", "Namespace of namespaced objects that name none, as kubectl apply -n.")
 	exempt := fs.String("exempt-subjects", controls.FormatSubjects(controls.DefaultExemptSubjects), "Subjects ACC-03 never flags, as the operator's --exempt-subjects.")
 	istioRoot := fs.String("istio-root-namespace", controls.DefaultIstioRootNamespace, "Namespace of Istio's mesh-wide PeerAuthentication.")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: isms-operator audit -f PATH [-f PATH...] [-o table|json|junit] [--now RFC3339]
+		fmt.Fprint(stderr, `Usage: isms-operator audit -f PATH [-f PATH...] [-o table|json|junit|openreports] [--now RFC3339]
 
 Evaluates every InformationAsset in the manifests, with the operator's control catalogue,
 against the objects the manifests hold. Exit status: 0 when every Required control passes,
