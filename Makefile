@@ -68,7 +68,8 @@ UPSTREAM_CRDS = \
 	VELERO_CRDS="$$(hack/module-dir.sh github.com/vmware-tanzu/velero@$(VELERO_VERSION))/config/crd/v1/bases" \
 	SNAPSHOT_CRDS="$$(go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8)/config/crd" \
 	GATEWAY_CRDS="$$(go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd/standard" \
-	MONITORING_CRDS="$$(hack/module-dir.sh github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION))/example/prometheus-operator-crd"
+	MONITORING_CRDS="$$(hack/module-dir.sh github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION))/example/prometheus-operator-crd" \
+	OPENREPORTS_CRDS="$$(go list -m -f '{{.Dir}}' github.com/openreports/reports-api)/config/crd"
 
 .PHONY: demo
 demo: envtest build ## Run the operator on a local control plane with a demo estate; Ctrl-C stops it.

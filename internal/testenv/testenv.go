@@ -100,6 +100,8 @@ var (
 		"monitoring.coreos.com_servicemonitors.yaml",
 		"monitoring.coreos.com_prometheusrules.yaml",
 	}}
+	// UpstreamOpenReports is OpenReports' Report and ClusterReport CRDs.
+	UpstreamOpenReports = UpstreamCRDs{Env: "OPENREPORTS_CRDS"}
 	// UpstreamGateway is the Gateway API's standard channel CRDs.
 	UpstreamGateway = UpstreamCRDs{Env: "GATEWAY_CRDS", Files: []string{
 		"gateway.networking.k8s.io_gatewayclasses.yaml",
