@@ -214,7 +214,7 @@ func TestUpgradeToAProductionInstall(t *testing.T) {
 	old := startReplica(t, "previous", renderedDeployment(t), "--webhook-cert-dir", certDir, "--metrics-bind-address", "0")
 	oldRoute := routeWebhook(t, "previous", host, old.webhookPort)
 	estate := env.Namespace(t)
-	asset, workload := driftingEstate(t, estate)
+	asset, workload := env.DriftingAsset(t, estate)
 	riskName := register.Name(asset.Name, isms.ControlPodSecurity)
 	before := waitRisk(t, estate, riskName, isms.StateOpen)
 	old.stop()
@@ -369,7 +369,7 @@ func TestUpgradeToAProductionInstall(t *testing.T) {
 	t.Logf("%d Risk writes through the webhook while a replica went away, %d failed", writes.Load(), failures.Load())
 
 	// The remaining replica took over: drift is still seen and raised.
-	setPrivilegedE2E(t, workload, false)
+	env.SetPrivileged(t, workload, false)
 	waitRisk(t, estate, riskName, isms.StateResolved)
 }
 
@@ -460,37 +460,6 @@ func checkAlertsNameExportedMetrics(t *testing.T, scrape string) {
 	}
 	if alerts != 3 {
 		t.Errorf("the PrometheusRule holds %d alerts, want 3", alerts)
-	}
-}
-
-// driftingEstate creates, in ns, an asset whose only workload runs privileged.
-func driftingEstate(t *testing.T, ns string) (*isms.InformationAsset, *appsv1.Deployment) {
-	t.Helper()
-	labels := map[string]string{"app": "staff-db"}
-	workload := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "staff-db"},
-		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "db", Image: "postgres:17",
-					SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}}}}
-	asset := &isms.InformationAsset{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "staff-records"},
-		Spec: isms.InformationAssetSpec{Owner: isms.Person{Name: "Sam Patel"}, Classification: isms.ClassificationOfficial,
-			Criticality: isms.CriticalityLow, Selector: metav1.LabelSelector{MatchLabels: labels}}}
-	for _, obj := range []client.Object{workload, asset} {
-		if err := env.Client.Create(context.Background(), obj); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return asset, workload
-}
-
-func setPrivilegedE2E(t *testing.T, d *appsv1.Deployment, on bool) {
-	t.Helper()
-	if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(d), d); err != nil {
-		t.Fatal(err)
-	}
-	d.Spec.Template.Spec.Containers[0].SecurityContext.Privileged = ptr.To(on)
-	if err := env.Client.Update(context.Background(), d); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -41,7 +41,7 @@ func backedUp(t *testing.T, ns string, status metav1.ConditionStatus, text strin
 func TestVeleroIsDiscoveredWhenInstalled(t *testing.T) {
 	startManager(t)
 	ns, d := drifting(t)
-	setPrivileged(t, d, false)
+	env.SetPrivileged(t, d, false)
 	// The operator adds its finalizer meanwhile: retry on the conflict.
 	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		var asset isms.InformationAsset

@@ -112,7 +112,7 @@ func TestARiskLeftWithoutStatusIsFinishedFromWhatWasObserved(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !tc.failing {
-				setPrivileged(t, d, false)
+				env.SetPrivileged(t, d, false)
 			}
 			startManager(t)
 			risk := waitForHistory(t, ns, tc.wantStates...)
@@ -278,7 +278,7 @@ func TestDriftAfterTheAPIServerRestartsShowsAtOnce(t *testing.T) {
 	startManager(t, managerOptions{apiServer: api, probes: probes})
 	ns, d := drifting(t)
 	waitForHistory(t, ns, "Open DriftDetected")
-	setPrivileged(t, d, false)
+	env.SetPrivileged(t, d, false)
 	waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected")
 	readyz := func() int {
 		resp, err := http.Get("http://" + probes + "/readyz")
@@ -310,7 +310,7 @@ func TestDriftAfterTheAPIServerRestartsShowsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	answered := time.Now()
-	setPrivileged(t, d, true)
+	env.SetPrivileged(t, d, true)
 	waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected", "Open DriftRecurred")
 	// A generous bound (the target is 5 s, make bench territory): left to client-go's
 	// backoff, the drift showed 40-69 s after the API server answered.
@@ -336,7 +336,7 @@ func TestLeaderCutOffFromTheAPIServerExitsAndItsRestartSeesDrift(t *testing.T) {
 	_, exited := runManager(t, managerOptions{leaderElection: true, apiServer: &controllers.APIServer{}})
 	ns, d := drifting(t)
 	waitForHistory(t, ns, "Open DriftDetected")
-	setPrivileged(t, d, false)
+	env.SetPrivileged(t, d, false)
 	waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected")
 
 	if err := env.StopAPIServer(); err != nil {
@@ -353,7 +353,7 @@ func TestLeaderCutOffFromTheAPIServerExitsAndItsRestartSeesDrift(t *testing.T) {
 	if err := env.StartAPIServer(); err != nil {
 		t.Fatal(err)
 	}
-	setPrivileged(t, d, true)
+	env.SetPrivileged(t, d, true)
 	startManager(t, managerOptions{leaderElection: true, apiServer: &controllers.APIServer{}})
 	waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected", "Open DriftRecurred")
 }
@@ -374,7 +374,7 @@ func TestScopeLimitsTheOperatorToItsNamespaces(t *testing.T) {
 			stop := startManager(t, managerOptions{scope: scope(inside, outside)})
 			defer stop()
 			waitForHistory(t, inside, "Open DriftDetected")
-			setPrivileged(t, insideWorkload, false)
+			env.SetPrivileged(t, insideWorkload, false)
 			waitForHistory(t, inside, "Open DriftDetected", "Resolved DriftCorrected")
 			var risks isms.RiskList
 			if err := env.Client.List(context.Background(), &risks, client.InNamespace(outside)); err != nil || len(risks.Items) > 0 {

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -125,42 +123,13 @@ func runManager(t *testing.T, opts ...managerOptions) (stop func(), exited <-cha
 	return stop, result
 }
 
-// drifting creates, in a new namespace, an asset whose only workload runs privileged
-// (ACC-01 fails), and returns the namespace and the Deployment. The asset is OFFICIAL and
-// of Low criticality, so ACC-01 is its only Required control that fails.
+// drifting creates, in a new namespace, testenv's drifting asset, and returns the
+// namespace and its Deployment.
 func drifting(t *testing.T) (string, *appsv1.Deployment) {
 	t.Helper()
 	ns := env.Namespace(t)
-	labels := map[string]string{"app": "staff-db"}
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "staff-db"},
-		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "db", Image: "postgres:17",
-					SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}}},
-	}
-	asset := &isms.InformationAsset{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "staff-records"},
-		Spec: isms.InformationAssetSpec{Owner: isms.Person{Name: "Sam Patel"}, Classification: isms.ClassificationOfficial,
-			Criticality: isms.CriticalityLow, Selector: metav1.LabelSelector{MatchLabels: labels}},
-	}
-	for _, obj := range []client.Object{d, asset} {
-		if err := env.Client.Create(context.Background(), obj); err != nil {
-			t.Fatal(err)
-		}
-	}
+	_, d := env.DriftingAsset(t, ns)
 	return ns, d
-}
-
-func setPrivileged(t *testing.T, d *appsv1.Deployment, on bool) {
-	t.Helper()
-	if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(d), d); err != nil {
-		t.Fatal(err)
-	}
-	d.Spec.Template.Spec.Containers[0].SecurityContext.Privileged = ptr.To(on)
-	if err := env.Client.Update(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // waitForHistory waits until the namespace holds exactly one Risk whose history reads
@@ -201,7 +170,7 @@ func TestRestartKeepsOneRiskAndItsHistory(t *testing.T) {
 	settle()
 	waitForHistory(t, ns, "Open DriftDetected")
 
-	setPrivileged(t, d, false)
+	env.SetPrivileged(t, d, false)
 	waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected")
 }
 
@@ -211,9 +180,9 @@ func TestReplicasRacingWithoutLeaderElectionKeepOneRisk(t *testing.T) {
 	ns, d := drifting(t)
 	waitForHistory(t, ns, "Open DriftDetected")
 
-	setPrivileged(t, d, false)
+	env.SetPrivileged(t, d, false)
 	waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected")
-	setPrivileged(t, d, true)
+	env.SetPrivileged(t, d, true)
 	settle()
 	risk := waitForHistory(t, ns, "Open DriftDetected", "Resolved DriftCorrected", "Open DriftRecurred")
 	if risk.Status.Occurrences != 2 {
