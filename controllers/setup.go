@@ -9,8 +9,10 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -67,8 +69,12 @@ func controllerOptions() controller.Options {
 }
 
 // Scope is the namespaces the operator works in: every namespace but Exclude when Watch is
-// empty, else those of Watch but Exclude. Cluster-scoped objects (StorageClasses,
-// ClusterRoles, Namespaces) are read whatever the scope.
+// empty, else those of Watch but Exclude. It limits the register (assets, risks, plans)
+// and the evidence only an asset of the same namespace reads (its workloads, volumes,
+// Services, policies). Evidence an asset may find in another namespace is read in every
+// namespace whatever the scope, so that none is missed: RoleBindings (and their Roles)
+// that bind its ServiceAccounts, Gateway API routes and Gateways, Velero's objects,
+// Istio's root policy. Cluster-scoped objects are read too.
 type Scope struct {
 	Watch, Exclude []string
 }
@@ -120,7 +126,7 @@ func (s Scope) String() string {
 	return "every namespace"
 }
 
-// cacheNamespaces limits the cache's namespaced objects to the scope.
+// cacheNamespaces are the namespaces a scoped kind is cached in; nil for every namespace.
 func (s Scope) cacheNamespaces() map[string]cache.Config {
 	switch {
 	case len(s.Watch) > 0:
@@ -139,21 +145,46 @@ func (s Scope) cacheNamespaces() map[string]cache.Config {
 	return nil
 }
 
-// CacheOptions make the manager's cache lean and scoped: only the scope's namespaced
-// objects, managedFields stripped from every object, Pods kept without status (only
-// templates are evaluated), and reads of a kind that no watch declared fail rather than
-// silently start a cache of it.
+// scopedKinds are the kinds the scope limits: the register's, and the evidence only an
+// asset of the same namespace reads.
+var scopedKinds = []client.Object{
+	&isms.InformationAsset{}, &isms.Risk{}, &isms.ContinuityPlan{},
+	&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{}, &appsv1.ReplicaSet{}, &batchv1.Job{}, &batchv1.CronJob{},
+	&corev1.Pod{}, &corev1.PersistentVolumeClaim{}, &corev1.Service{}, &corev1.ServiceAccount{}, &discoveryv1.EndpointSlice{},
+	&networkingv1.Ingress{}, &networkingv1.NetworkPolicy{},
+}
+
+// CacheOptions make the manager's cache lean and scoped: the scoped kinds only in the
+// scope's namespaces, managedFields stripped from every object, Pods kept without status
+// (only templates are evaluated), and reads of a kind that no watch declared fail rather
+// than silently start a cache of it.
 func CacheOptions(scope Scope) cache.Options {
+	byObject := map[client.Object]cache.ByObject{}
+	namespaces := scope.cacheNamespaces()
+	for _, kind := range scopedKinds {
+		if options := (cache.ByObject{Namespaces: namespaces, Transform: transformOf(kind)}); options.Namespaces != nil || options.Transform != nil {
+			byObject[kind] = options
+		}
+	}
 	return cache.Options{
-		DefaultNamespaces:           scope.cacheNamespaces(),
 		DefaultTransform:            leanTransform,
 		ReaderFailOnMissingInformer: true,
-		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Pod{}:                {Transform: stripPod},
-			&appsv1.ReplicaSet{}:         {Transform: stripReplicaSet},
-			&discoveryv1.EndpointSlice{}: {Transform: stripEndpointSlice},
-		},
+		ByObject:                    byObject,
 	}
+}
+
+// transformOf is the cache transform of a kind that has one of its own; the others have
+// leanTransform.
+func transformOf(kind client.Object) toolscache.TransformFunc {
+	switch kind.(type) {
+	case *corev1.Pod:
+		return stripPod
+	case *appsv1.ReplicaSet:
+		return stripReplicaSet
+	case *discoveryv1.EndpointSlice:
+		return stripEndpointSlice
+	}
+	return nil
 }
 
 // ClientOptions keep Secrets and ConfigMaps out of any cache: the operator never reads them.

@@ -42,17 +42,7 @@ func TestVeleroIsDiscoveredWhenInstalled(t *testing.T) {
 	startManager(t)
 	ns, d := drifting(t)
 	env.SetPrivileged(t, d, false)
-	// The operator adds its finalizer meanwhile: retry on the conflict.
-	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		var asset isms.InformationAsset
-		if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "staff-records"}, &asset); err != nil {
-			return err
-		}
-		asset.Spec.Controls = &isms.ControlsSpec{Backup: &isms.BackupControls{Recency: isms.LevelRequired, RestoreTest: isms.LevelNotRequired}}
-		return env.Client.Update(context.Background(), &asset)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	requireBackups(t, ns)
 	backedUp(t, ns, metav1.ConditionFalse, "Velero (velero.io/v1) is not installed")
 
 	if err := env.Install(testenv.UpstreamVelero); err != nil {
@@ -64,18 +54,40 @@ func TestVeleroIsDiscoveredWhenInstalled(t *testing.T) {
 		velero("Backup", ns, "staff-nightly", map[string]any{"includedNamespaces": []any{ns}},
 			map[string]any{"phase": "Completed", "completionTimestamp": time.Now().UTC().Format(time.RFC3339)}),
 	} {
-		status := obj.Object["status"]
-		if err := env.Client.Create(context.Background(), obj); err != nil {
-			t.Fatal(err)
-		}
-		if _, kept := obj.Object["status"]; !kept {
-			obj.Object["status"] = status
-			if err := env.Client.Status().Update(context.Background(), obj); err != nil {
-				t.Fatal(err)
-			}
-		}
+		createWithStatus(t, obj)
 	}
 	backedUp(t, ns, metav1.ConditionTrue, "Backup/"+ns+"/staff-nightly")
+}
+
+// requireBackups makes backups (BAK-01) Required for the drifting asset in ns.
+func requireBackups(t *testing.T, ns string) {
+	t.Helper()
+	// The operator adds its finalizer meanwhile: retry on the conflict.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var asset isms.InformationAsset
+		if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "staff-records"}, &asset); err != nil {
+			return err
+		}
+		asset.Spec.Controls = &isms.ControlsSpec{Backup: &isms.BackupControls{Recency: isms.LevelRequired, RestoreTest: isms.LevelNotRequired}}
+		return env.Client.Update(context.Background(), &asset)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// createWithStatus creates a Velero object with the status Velero would write.
+func createWithStatus(t *testing.T, obj *unstructured.Unstructured) {
+	t.Helper()
+	status := obj.Object["status"]
+	if err := env.Client.Create(context.Background(), obj); err != nil {
+		t.Fatal(err)
+	}
+	if _, kept := obj.Object["status"]; !kept {
+		obj.Object["status"] = status
+		if err := env.Client.Status().Update(context.Background(), obj); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func velero(kind, ns, name string, spec, status map[string]any) *unstructured.Unstructured {

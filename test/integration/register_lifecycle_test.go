@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -360,8 +361,11 @@ func TestLeaderCutOffFromTheAPIServerExitsAndItsRestartSeesDrift(t *testing.T) {
 
 // TestScopeLimitsTheOperatorToItsNamespaces: with --watch-namespaces, or
 // --exclude-namespaces, an asset outside the scope is neither evaluated nor given a Risk,
-// however it drifts, while one inside is.
+// however it drifts, while one inside is, with evidence from outside the scope.
 func TestScopeLimitsTheOperatorToItsNamespaces(t *testing.T) {
+	if err := env.Install(testenv.UpstreamVelero); err != nil {
+		t.Fatal(err)
+	}
 	for name, scope := range map[string]func(inside, outside string) controllers.Scope{
 		"watch": func(inside, _ string) controllers.Scope {
 			return controllers.Scope{Watch: []string{inside, "elsewhere"}}
@@ -387,6 +391,19 @@ func TestScopeLimitsTheOperatorToItsNamespaces(t *testing.T) {
 			if asset.Status.ObservedGeneration != 0 || len(asset.Status.Conditions) > 0 {
 				t.Errorf("the asset out of scope was evaluated: %+v", asset.Status)
 			}
+
+			// Evidence outside the scope is still read: Velero's objects live in its own
+			// namespace (here the one out of scope), and back up the asset inside.
+			requireBackups(t, inside)
+			for _, obj := range []*unstructured.Unstructured{
+				velero("BackupStorageLocation", outside, "default", map[string]any{"default": true, "provider": "aws",
+					"objectStorage": map[string]any{"bucket": "staff"}}, map[string]any{"phase": "Available"}),
+				velero("Backup", outside, "staff-nightly", map[string]any{"includedNamespaces": []any{inside}},
+					map[string]any{"phase": "Completed", "completionTimestamp": time.Now().UTC().Format(time.RFC3339)}),
+			} {
+				createWithStatus(t, obj)
+			}
+			backedUp(t, inside, metav1.ConditionTrue, "Backup/"+outside+"/staff-nightly")
 		})
 	}
 }
