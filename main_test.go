@@ -297,3 +297,16 @@ func TestDockerfileBuildsWhatTheBinaryNeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestMakeBuildStampsTheVersion: the binary `make build` makes says which release and
+// commit it is (it said "(devel)" before).
+func TestMakeBuildStampsTheVersion(t *testing.T) {
+	bin := t.TempDir()
+	if out, err := exec.Command("make", "-s", "build", "LOCALBIN="+bin, "VERSION=v0.2.0-test", "REVISION=0123abc").CombinedOutput(); err != nil {
+		t.Fatalf("make build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(filepath.Join(bin, "isms-operator"), "--version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "isms-operator v0.2.0-test (revision 0123abc, go") {
+		t.Errorf("isms-operator --version: %v\n%s", err, out)
+	}
+}

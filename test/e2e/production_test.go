@@ -445,6 +445,12 @@ func checkAlertsNameExportedMetrics(t *testing.T, scrape string) {
 				t.Errorf("alert %v: %v", r["alert"], err)
 				continue
 			}
+			if keepsReplicaLabels(expr) {
+				t.Errorf("alert %v keeps pod or instance in its series (%s): a rollout or a change of leader restarts its clock", r["alert"], expr)
+			}
+			if top, ok := topAggregation(expr); r["alert"] != "ISMSOperatorAbsent" && (!ok || !slices.Contains(top.Grouping, "namespace")) {
+				t.Errorf("alert %v does not keep namespaces apart (%s)", r["alert"], expr)
+			}
 			for _, selector := range parser.ExtractSelectors(expr) {
 				for _, matcher := range selector {
 					if matcher.Name == "__name__" && !strings.Contains(scrape, "\n"+matcher.Value) {
@@ -461,6 +467,41 @@ func checkAlertsNameExportedMetrics(t *testing.T, scrape string) {
 	if alerts != 3 {
 		t.Errorf("the PrometheusRule holds %d alerts, want 3", alerts)
 	}
+}
+
+// keepsReplicaLabels reports whether an expression's series may carry the pod or instance
+// label of the replica scraped: a selector not aggregated away.
+func keepsReplicaLabels(expr parser.Expr) bool {
+	switch e := expr.(type) {
+	case *parser.AggregateExpr:
+		pod, instance := slices.Contains(e.Grouping, "pod"), slices.Contains(e.Grouping, "instance")
+		if e.Without {
+			return !pod || !instance
+		}
+		return pod || instance
+	case *parser.BinaryExpr:
+		return keepsReplicaLabels(e.LHS) || keepsReplicaLabels(e.RHS)
+	case *parser.ParenExpr:
+		return keepsReplicaLabels(e.Expr)
+	case *parser.Call:
+		return slices.ContainsFunc(e.Args, keepsReplicaLabels)
+	case *parser.NumberLiteral:
+		return false
+	}
+	return true // a selector, unaggregated
+}
+
+// topAggregation is the aggregation an alert's comparison applies to.
+func topAggregation(expr parser.Expr) (*parser.AggregateExpr, bool) {
+	switch e := expr.(type) {
+	case *parser.AggregateExpr:
+		return e, true
+	case *parser.BinaryExpr:
+		return topAggregation(e.LHS)
+	case *parser.ParenExpr:
+		return topAggregation(e.Expr)
+	}
+	return nil, false
 }
 
 func waitRisk(t *testing.T, ns, name string, state isms.RiskState) *isms.Risk {
