@@ -1,7 +1,7 @@
 // Package openreports turns the operator's findings into OpenReports (openreports.io,
 // the wg-policy report format that Policy Reporter, Kyverno and Trivy read): one Report
-// per namespace that holds assets, one result per asset and control. It decides only;
-// the operator writes what it builds, and `isms-operator audit -o openreports` prints it.
+// per namespace that holds assets, one result per asset and control. It decides only:
+// `isms-operator audit -o openreports` prints what it builds.
 package openreports
 
 import (
@@ -38,8 +38,7 @@ const (
 	AnnotationOmitted = "isms.nhs.uk/results-omitted"
 )
 
-// Outcome is one control's outcome for one asset, as the operator's status or the
-// audit records it.
+// Outcome is one control's outcome for one asset, as the audit records it.
 type Outcome struct {
 	Control isms.ControlID
 	Level   isms.ControlLevel
@@ -57,33 +56,6 @@ type Asset struct {
 	Asset    *isms.InformationAsset
 	Outcomes []Outcome
 	Risks    []isms.Risk
-}
-
-// FromStatus reads an asset's outcomes from the status the operator wrote: each
-// control's outcome, its findings, and its family condition's message and transition
-// time. An asset the operator has not evaluated has none.
-func FromStatus(asset *isms.InformationAsset) []Outcome {
-	var outcomes []Outcome
-	for _, c := range asset.Status.Controls {
-		o := Outcome{Control: c.Control, Level: c.Level, Status: c.Status}
-		for _, f := range asset.Status.Findings {
-			if f.Control == c.Control {
-				o.Findings = append(o.Findings, f)
-			}
-		}
-		if control, ok := controls.Lookup(c.Control); ok {
-			for _, condition := range asset.Status.Conditions {
-				if condition.Type == control.Family {
-					o.Since = condition.LastTransitionTime.Time
-					if c.Status == isms.OutcomeNotEvaluated {
-						o.Reason = condition.Message
-					}
-				}
-			}
-		}
-		outcomes = append(outcomes, o)
-	}
-	return outcomes
 }
 
 // Build is the Report of one namespace's assets, rated with matrix. Results are in a
@@ -240,7 +212,7 @@ func findings(fs []isms.Finding) string {
 		return fs[0].Message
 	}
 	message := fmt.Sprintf("%s (and %d more findings)", fs[0].Message, len(fs)-1)
-	return message[:min(len(message), maxMessage)]
+	return strings.ToValidUTF8(message[:min(len(message), maxMessage)], "")
 }
 
 // clusterScoped are the kinds a finding names that belong to no namespace.
