@@ -51,45 +51,28 @@ func generate(root string) error {
 			return err
 		}
 	}
-	role, err := os.ReadFile(filepath.Join(root, "config", "rbac", "role.yaml"))
-	if err != nil {
-		return err
+	for _, part := range []struct {
+		source, target string
+		template       func([]byte) ([]byte, error)
+	}{
+		{"config/rbac/role.yaml", "clusterrole.yaml", clusterRoleTemplate},
+		{"config/webhook/manifests.yaml", "_webhooks.tpl", webhookTemplates},
+		{"config/admission/policies.yaml", "admission-policies.yaml", policiesTemplate},
+		{"config/rbac/people.yaml", "people-roles.yaml", peopleRolesTemplate},
+	} {
+		source, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(part.source)))
+		if err != nil {
+			return err
+		}
+		out, err := part.template(source)
+		if err != nil {
+			return fmt.Errorf("%s: %w", part.source, err)
+		}
+		if err := write(filepath.Join(chart, part.target), part.source, out); err != nil {
+			return err
+		}
 	}
-	out, err := clusterRoleTemplate(role)
-	if err != nil {
-		return err
-	}
-	if err := write(filepath.Join(chart, "clusterrole.yaml"), "config/rbac/role.yaml", out); err != nil {
-		return err
-	}
-	webhooks, err := os.ReadFile(filepath.Join(root, "config", "webhook", "manifests.yaml"))
-	if err != nil {
-		return err
-	}
-	if out, err = webhookTemplates(webhooks); err != nil {
-		return err
-	}
-	if err := write(filepath.Join(chart, "_webhooks.tpl"), "config/webhook/manifests.yaml", out); err != nil {
-		return err
-	}
-	policies, err := os.ReadFile(filepath.Join(root, "config", "admission", "policies.yaml"))
-	if err != nil {
-		return err
-	}
-	if out, err = policiesTemplate(policies); err != nil {
-		return err
-	}
-	if err := write(filepath.Join(chart, "admission-policies.yaml"), "config/admission/policies.yaml", out); err != nil {
-		return err
-	}
-	people, err := os.ReadFile(filepath.Join(root, "config", "rbac", "people.yaml"))
-	if err != nil {
-		return err
-	}
-	if out, err = peopleRolesTemplate(people); err != nil {
-		return err
-	}
-	return write(filepath.Join(chart, "people-roles.yaml"), "config/rbac/people.yaml", out)
+	return nil
 }
 
 // peopleRolesTemplate is the ClusterRoles for people of config/rbac, named after the
