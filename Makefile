@@ -50,7 +50,9 @@ help: ## Show this help.
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate the CRDs, RBAC and webhook configuration (config/ and the Helm chart) from markers.
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="{./,./api/...,./controllers,./internal/...}" output:crd:artifacts:config=config/crd/bases
+	# The OpenReports writer's permissions are a role of their own, installed only when reports are on.
+	$(CONTROLLER_GEN) rbac:roleName=openreports-role paths=./controllers/reports output:rbac:artifacts:config=config/rbac/openreports
 	go run ./hack/genchart
 
 .PHONY: generate
@@ -75,7 +77,7 @@ UPSTREAM_CRDS = \
 demo: envtest build ## Run the operator on a local control plane with a demo estate; Ctrl-C stops it.
 	go build -o $(LOCALBIN)/isms-demo ./hack/demo
 	$(UPSTREAM_CRDS); KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" exec $(LOCALBIN)/isms-demo -operator $(LOCALBIN)/isms-operator \
-		-crds "$$VELERO_CRDS,$$SNAPSHOT_CRDS/snapshot.storage.k8s.io_volumesnapshots.yaml"
+		-crds "$$VELERO_CRDS,$$SNAPSHOT_CRDS/snapshot.storage.k8s.io_volumesnapshots.yaml,$$OPENREPORTS_CRDS"
 
 # Arguments for `make bench`, e.g. BENCH_ARGS="-assets 100 -workloads 1000 -namespaces 10 -idle 10s";
 # the README's shapes add -namespaces 1, -backups 10000, -burst 500, or 5x the assets and workloads.

@@ -69,6 +69,7 @@ type options struct {
 	watchNamespaces         string
 	excludeNamespaces       string
 	printVersion            bool
+	openReports             bool
 }
 
 func (o *options) bindFlags(fs *flag.FlagSet) {
@@ -89,6 +90,7 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces the operator works in (its caches, watches and register); every namespace when empty.")
 	fs.StringVar(&o.excludeNamespaces, "exclude-namespaces", "", "Comma-separated namespaces the operator leaves out, of every namespace or of --watch-namespaces.")
 	fs.BoolVar(&o.printVersion, "version", false, "Print the version and exit.")
+	fs.BoolVar(&o.openReports, "openreports", false, "Write each namespace's findings as an OpenReports Report (openreports.io/v1alpha1), for Policy Reporter, once OpenReports' CRDs are installed.")
 	fs.StringVar(&o.webhookCertificates, "webhook-certificates", certificatesFromFiles,
 		`Where the webhook server's certificate comes from: "files", tls.crt and tls.key in --webhook-cert-dir (cert-manager's, say), reloaded when they change; or "operator", made and renewed by the operator in the Secret --webhook-secret of its namespace ($OPERATOR_NAMESPACE), for the Service --webhook-service, its CA written into the caBundle of the MutatingWebhookConfiguration --webhook-configuration.`)
 	fs.StringVar(&o.webhookSecret, "webhook-secret", "", `The Secret of the operator's namespace that holds the webhook's certificates (--webhook-certificates=operator).`)
@@ -118,7 +120,7 @@ func (o options) config() (controllers.Config, error) {
 		return controllers.Config{}, err
 	}
 	return controllers.Config{ExemptSubjects: exempt, IstioRootNamespace: o.istioRootNamespace, DiscoveryInterval: discoveryInterval,
-		Rules: register.Rules{Matrix: matrix, Appetite: int32(o.riskAppetite)}, Scope: scope}, nil
+		Rules: register.Rules{Matrix: matrix, Appetite: int32(o.riskAppetite)}, Scope: scope, OpenReports: o.openReports}, nil
 }
 
 func main() {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	orv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -33,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/controllers/reports"
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/evidence"
 	"github.com/isms-operator/isms-operator/internal/register"
@@ -60,6 +62,9 @@ type Config struct {
 	// Scope is the namespaces the operator works in, which the manager's cache holds
 	// (CacheOptions); it is reported as the isms_scope_info metric.
 	Scope Scope
+	// OpenReports writes each namespace's findings as an OpenReports Report, once
+	// OpenReports' CRDs are served.
+	OpenReports bool
 }
 
 // controllerOptions are the options of every controller: several reconciles at once, so
@@ -350,10 +355,41 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 		w.synced = func(ctx context.Context) error { return waitForSync(ctx, mgr.GetCache(), optionalObject(gvk)) }
 		w.onInstalled = reevaluate
 	}
+	var reportKind *optionalWatch
+	if cfg.OpenReports {
+		if reportKind, err = setupReports(mgr, kinds, cfg); err != nil {
+			return err
+		}
+	}
 	if err := kinds.watchServed(); err != nil {
-		return fmt.Errorf("looking for the optional CRDs (Istio, Velero, CSI snapshots): %w", err)
+		return fmt.Errorf("looking for the optional CRDs (Istio, Velero, CSI snapshots, OpenReports): %w", err)
+	}
+	if reportKind != nil && !reportKind.Installed() {
+		ctrl.Log.WithName("setup").Info("OpenReports' CRDs (openreports.io/v1alpha1) are not installed: no Report is written until they are (github.com/openreports/reports-api)")
 	}
 	return mgr.Add(kinds)
+}
+
+// setupReports runs the OpenReports writer, its kind discovered like the optional kinds of
+// evidence: once the CRDs are served, every namespace that holds assets is queued.
+func setupReports(mgr ctrl.Manager, kinds *optionalKinds, cfg Config) (*optionalWatch, error) {
+	reevaluate := make(chan event.GenericEvent)
+	w := &optionalWatch{gvk: orv1alpha1.SchemeGroupVersion.WithKind("Report"),
+		register: func() error { return nil }, synced: func(context.Context) error { return nil }}
+	w.onInstalled = func(ctx context.Context) {
+		var assets isms.InformationAssetList
+		if mgr.GetCache().List(ctx, &assets) != nil {
+			return
+		}
+		go func() {
+			for i := range assets.Items {
+				send(ctx, reevaluate, &assets.Items[i])
+			}
+		}()
+	}
+	kinds.watches = append(kinds.watches, w)
+	writer := &reports.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Matrix: cfg.Rules.Matrix, Installed: w.Installed}
+	return w, writer.SetupWithManager(mgr, reevaluate)
 }
 
 // optionalTarget is a controller an optional kind's watch feeds, and whether it does yet.

@@ -28,6 +28,8 @@ type estate struct {
 	// burst is the number of extra assets, in the first namespace, that all select one
 	// shared workload: a change to it is a burst of reconciles.
 	burst int
+	// openReports runs the operator with --openreports, OpenReports' CRDs installed.
+	openReports bool
 }
 
 // assetRef names one asset of the estate.

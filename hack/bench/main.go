@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	orv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -38,6 +39,13 @@ type Results struct {
 
 	Backups     int `json:"backups"`
 	BurstAssets int `json:"burstAssets"`
+
+	// OpenReports, ReportBytes and ReportSeconds: with -openreports, the Reports written
+	// (one per namespace), their size as stored (their JSON, which etcd holds), and how
+	// long after the full evaluation the last was written.
+	OpenReports   int     `json:"openReports"`
+	ReportBytes   int     `json:"openReportsBytes"`
+	ReportSeconds float64 `json:"openReportsSeconds"`
 
 	Drifts       int          `json:"drifts"`
 	DriftLatency Distribution `json:"driftToRiskSeconds"`
@@ -78,6 +86,7 @@ func main() {
 	operator := flag.String("operator", "bin/isms-operator", "the operator binary")
 	out := flag.String("json", "bin/bench/results.json", "where to write the figures as JSON")
 	operatorLog := flag.String("operator-log", "", "where to keep the operator's log (by default it is removed with the run)")
+	flag.BoolVar(&e.openReports, "openreports", false, "run the operator with --openreports and measure the Reports it writes (needs OPENREPORTS_CRDS)")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
 	klog.SetLogger(logr.Discard()) // client-go's complaints about requests cancelled at exit
@@ -113,8 +122,14 @@ func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator
 	r := &Results{Assets: e.assets, Workloads: e.workloads, Namespaces: e.namespaces, Backups: e.backups, BurstAssets: e.burst}
 	step("Starting the local control plane")
 	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
-	if e.backups > 0 {
-		crds, err := testenv.UpstreamVelero.Paths()
+	for _, upstream := range []struct {
+		crds testenv.UpstreamCRDs
+		on   bool
+	}{{testenv.UpstreamVelero, e.backups > 0}, {testenv.UpstreamOpenReports, e.openReports}} {
+		if !upstream.on {
+			continue
+		}
+		crds, err := upstream.crds.Paths()
 		if err != nil {
 			return nil, err
 		}
@@ -170,8 +185,9 @@ func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator
 
 	step("Starting the operator and waiting until every asset is evaluated")
 	started = time.Now()
-	cmd := exec.Command(operator, "--kubeconfig", kubeconfigPath, "--enable-webhooks=false",
-		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", "0")
+	// Metrics in plain HTTP, on loopback, for the bench to read.
+	cmd := exec.Command(operator, "--kubeconfig", kubeconfigPath, "--enable-webhooks=false", "--metrics-secure=false",
+		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", "0", fmt.Sprintf("--openreports=%t", e.openReports))
 	if operatorLog == "" {
 		operatorLog = filepath.Join(dir, "operator.log")
 	}
@@ -188,6 +204,14 @@ func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator
 		return nil, err
 	}
 	r.FullEvaluationSecs = time.Since(started).Seconds()
+	if e.openReports {
+		step("Waiting for the OpenReports Reports and measuring them")
+		evaluated := time.Now()
+		if err := measureReports(ctx, c, e.namespaces, r); err != nil {
+			return nil, err
+		}
+		r.ReportSeconds = time.Since(evaluated).Seconds()
+	}
 
 	step(fmt.Sprintf("Timing drift to Risk over %d drifts", drifts))
 	metricsURL := "http://" + metricsAddr + "/metrics"
@@ -220,11 +244,40 @@ func run(ctx context.Context, e estate, drifts int, idle time.Duration, operator
 		r.BurstStatusWrites = int(w.statusWrites.Load() - writesBefore)
 	}
 
+	if e.openReports {
+		// The Reports follow a change after reports.Burst: let them catch up with the last
+		// drifts, so that the idle window counts only what idleness writes.
+		time.Sleep(5 * time.Second)
+	}
 	step(fmt.Sprintf("Counting requests and writes during %s of idleness", idle))
 	if err := measureIdle(ctx, cfg, w, metricsURL, idle, r); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// measureReports waits until a Report exists in each namespace, then counts their bytes.
+func measureReports(ctx context.Context, c client.Client, namespaces int, r *Results) error {
+	for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
+		var reports orv1alpha1.ReportList
+		if err := c.List(ctx, &reports); err != nil {
+			return err
+		}
+		if len(reports.Items) >= namespaces {
+			r.OpenReports, r.ReportBytes = len(reports.Items), 0
+			for i := range reports.Items {
+				data, err := json.Marshal(&reports.Items[i])
+				if err != nil {
+					return err
+				}
+				r.ReportBytes += len(data)
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d namespaces have their Report after 5 minutes", len(reports.Items), namespaces)
+		}
+	}
 }
 
 func step(message string) { fmt.Printf("==> %s\n", message) }

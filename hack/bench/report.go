@@ -55,6 +55,10 @@ func printTable(out io.Writer, r *Results) {
 	fmt.Fprintf(t, "\nestate\t%d assets, %d workloads, %d namespaces, %d Velero Backups, %d burst assets (%d objects, created in %.1f s)\n",
 		r.Assets, r.Workloads, r.Namespaces, r.Backups, r.BurstAssets, r.Objects, r.CreateSeconds)
 	fmt.Fprintf(t, "full evaluation after operator start\t%.1f s\n", r.FullEvaluationSecs)
+	if r.OpenReports > 0 {
+		fmt.Fprintf(t, "OpenReports Reports\t%d, %.1f KiB in all (%.1f KiB each), the last %.1f s after the full evaluation\n",
+			r.OpenReports, float64(r.ReportBytes)/1024, float64(r.ReportBytes)/1024/float64(r.OpenReports), r.ReportSeconds)
+	}
 	fmt.Fprintf(t, "drift -> Risk visible (%d drifts)\tp50 %s, p95 %s, p99 %s, max %s\n", r.Drifts, ms(r.DriftLatency.P50), ms(r.DriftLatency.P95), ms(r.DriftLatency.P99), ms(r.DriftLatency.Max))
 	fmt.Fprintf(t, "floor: same write -> bare watch\tp50 %s, p95 %s, p99 %s, max %s\n", ms(r.Floor.P50), ms(r.Floor.P95), ms(r.Floor.P99), ms(r.Floor.Max))
 	fmt.Fprintf(t, "ratio drift / floor\tp50 %.1fx, p99 %.1fx\n", r.RatioP50, r.RatioP99)

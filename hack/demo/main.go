@@ -19,11 +19,13 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	orv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/isms-operator/isms-operator/internal/demo"
+	"github.com/isms-operator/isms-operator/internal/openreports"
 	"github.com/isms-operator/isms-operator/internal/scheme"
 	"github.com/isms-operator/isms-operator/internal/testenv"
 )
@@ -142,9 +144,13 @@ func run(ctx context.Context, operator, workDir, extraCRDs string, exit bool) er
 		return fmt.Errorf("the operator did not reach the expected state: %w\nthe end of its log (%s):\n%s", err, logPath, tail(log, 20))
 	}
 
+	if err := waitForReports(ctx, c); err != nil {
+		return err
+	}
 	for _, args := range [][]string{
 		{"get", "isms", "-A"},
 		{"get", "risks", "-A", "--sort-by=.status.score"},
+		{"get", "reports", "-A"},
 	} {
 		out, err := kubectl(args...)
 		if err != nil {
@@ -162,6 +168,7 @@ The control plane is running. In another shell, use the kubectl built beside it:
   kubectl describe ia staff-records -n hr          # why it is not compliant
   kubectl describe risk staff-records-acc-01 -n hr # a raised risk, its evidence and history
   kubectl get bcp -n epr                           # the continuity plan
+  kubectl get report isms-operator -n hr -o yaml   # the OpenReports Report Policy Reporter reads
   curl -s http://%s/metrics | grep ^isms_          # the operator's metrics (plain HTTP here, on loopback)
 Fix a drift: run the staff system as the restricted Pod Security Standard asks,
   %s
@@ -176,6 +183,26 @@ and watch staff-records-acc-01 resolve: kubectl get risks -n hr -w
 }
 
 func step(message string) { fmt.Printf("==> %s\n", message) }
+
+// waitForReports waits until the operator has written the OpenReports Report of each of
+// the demo's namespaces (a moment after it evaluated their assets).
+func waitForReports(ctx context.Context, c client.Reader) error {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		written := 0
+		for _, expected := range demo.Expected {
+			report := &orv1alpha1.Report{}
+			if c.Get(ctx, client.ObjectKey{Namespace: expected.Namespace, Name: openreports.ReportName}, report) == nil {
+				written++
+			}
+		}
+		if written == len(demo.Expected) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the operator wrote %d of the demo's %d OpenReports Reports within 30 s", written, len(demo.Expected))
+		}
+	}
+}
 
 // tail is the last n lines of log.
 func tail(log []byte, n int) string {
@@ -201,7 +228,7 @@ func startOperator(binary, kubeconfig, logPath string) (stop func(), exited <-ch
 	}
 	// No webhook (the control plane cannot call a process on this machine without a
 	// certificate it trusts) and metrics in plain HTTP, on loopback, for curl.
-	cmd := exec.Command(binary, "--kubeconfig", kubeconfig, "--enable-webhooks=false", "--metrics-secure=false",
+	cmd := exec.Command(binary, "--kubeconfig", kubeconfig, "--enable-webhooks=false", "--metrics-secure=false", "--openreports",
 		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {

@@ -59,6 +59,7 @@ func generate(root string) error {
 		{"config/webhook/manifests.yaml", "_webhooks.tpl", webhookTemplates},
 		{"config/admission/policies.yaml", "admission-policies.yaml", policiesTemplate},
 		{"config/rbac/people.yaml", "people-roles.yaml", peopleRolesTemplate},
+		{"config/rbac/openreports/role.yaml", "openreports-role.yaml", openReportsRoleTemplate},
 	} {
 		source, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(part.source)))
 		if err != nil {
@@ -173,6 +174,35 @@ metadata:
     {{- include "isms-operator.labels" . | nindent 4 }}
 rules:
 ` + string(rules)), nil
+}
+
+// openReportsRoleTemplate is the ClusterRole of the OpenReports writer
+// (config/rbac/openreports, generated from controllers/reports' markers), bound to the
+// operator and installed only when openReports.enabled is set.
+func openReportsRoleTemplate(source []byte) ([]byte, error) {
+	role, err := clusterRoleTemplate(source)
+	if err != nil {
+		return nil, err
+	}
+	role = bytes.Replace(role, []byte(`name: {{ include "isms-operator.fullname" . }}`), []byte(`name: {{ include "isms-operator.fullname" . }}-openreports`), 1)
+	return []byte(`{{- if .Values.openReports.enabled }}
+` + string(role) + `---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: {{ include "isms-operator.fullname" . }}-openreports
+  labels:
+    {{- include "isms-operator.labels" . | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: {{ include "isms-operator.fullname" . }}-openreports
+subjects:
+  - kind: ServiceAccount
+    name: {{ include "isms-operator.serviceAccountName" . }}
+    namespace: {{ .Release.Namespace }}
+{{- end }}
+`), nil
 }
 
 // webhookTemplates defines, for templates/webhook.yaml, the webhooks of the mutating and

@@ -1,7 +1,8 @@
 // Package openreports turns the operator's findings into OpenReports (openreports.io,
 // the wg-policy report format that Policy Reporter, Kyverno and Trivy read): one Report
-// per namespace that holds assets, one result per asset and control. It decides only:
-// `isms-operator audit -o openreports` prints what it builds.
+// per namespace that holds assets, one result per asset and control. It decides only: the
+// operator writes what it builds (controllers/reports), `isms-operator audit -o
+// openreports` prints it.
 package openreports
 
 import (
@@ -14,6 +15,7 @@ import (
 
 	orv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
@@ -38,7 +40,8 @@ const (
 	AnnotationOmitted = "isms.nhs.uk/results-omitted"
 )
 
-// Outcome is one control's outcome for one asset, as the audit records it.
+// Outcome is one control's outcome for one asset, as the operator's status or the
+// audit records it.
 type Outcome struct {
 	Control isms.ControlID
 	Level   isms.ControlLevel
@@ -56,6 +59,30 @@ type Asset struct {
 	Asset    *isms.InformationAsset
 	Outcomes []Outcome
 	Risks    []isms.Risk
+}
+
+// FromStatus reads an asset's outcomes from the status the operator wrote: each
+// control's outcome, its findings, and its family condition's message and transition
+// time. An asset the operator has not evaluated has none.
+func FromStatus(asset *isms.InformationAsset) []Outcome {
+	var outcomes []Outcome
+	for _, c := range asset.Status.Controls {
+		o := Outcome{Control: c.Control, Level: c.Level, Status: c.Status}
+		for _, f := range asset.Status.Findings {
+			if f.Control == c.Control {
+				o.Findings = append(o.Findings, f)
+			}
+		}
+		control, _ := controls.Lookup(c.Control)
+		if condition := meta.FindStatusCondition(asset.Status.Conditions, control.Family); condition != nil {
+			o.Since = condition.LastTransitionTime.Time
+			if c.Status == isms.OutcomeNotEvaluated {
+				o.Reason = condition.Message
+			}
+		}
+		outcomes = append(outcomes, o)
+	}
+	return outcomes
 }
 
 // Build is the Report of one namespace's assets, rated with matrix. Results are in a

@@ -14,6 +14,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
@@ -115,4 +116,24 @@ func readYAML(path string, into any) error {
 		return err
 	}
 	return yaml.Unmarshal(bytes.TrimPrefix(data, []byte("---\n")), into)
+}
+
+// BindOpenReportsRole binds the OpenReports writer's ClusterRole, as generated from its
+// markers (config/rbac/openreports), to the operator's ServiceAccount, as the chart does
+// when reports are on.
+func (e *Env) BindOpenReportsRole(ctx context.Context) error {
+	role := &rbacv1.ClusterRole{}
+	if err := readYAML(filepath.Join(RepoRoot(), "config", "rbac", "openreports", "role.yaml"), role); err != nil {
+		return err
+	}
+	role.Name = "isms-operator-openreports"
+	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: OperatorNamespace, Name: OperatorServiceAccount}}}
+	for _, obj := range []client.Object{role, binding} {
+		if err := e.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+	return nil
 }

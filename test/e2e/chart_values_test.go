@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -9,7 +11,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/yaml"
+
+	"github.com/isms-operator/isms-operator/internal/testenv"
 )
 
 // renderedAs decodes the rendered object key (Kind/name) into obj.
@@ -121,4 +127,39 @@ func fmtYAML(t *testing.T, obj any) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// TestChartWritesOpenReportsOnlyWhenAsked: reports are off by default, with no permission
+// on them; openReports.enabled passes the flag and installs the writer's ClusterRole,
+// exactly as generated from its markers, bound to the operator.
+func TestChartWritesOpenReportsOnlyWhenAsked(t *testing.T) {
+	var deployment appsv1.Deployment
+	off := manifests(t, helm(t, "template", release, chartPath, "-n", namespace, "--kube-version", kubeVersion))
+	renderedAs(t, off, "Deployment/"+release, &deployment)
+	if !slices.Contains(deployment.Spec.Template.Spec.Containers[0].Args, "--openreports=false") || off["ClusterRole/"+release+"-openreports"] != nil {
+		t.Error("by default the chart writes OpenReports, or grants the permission to")
+	}
+	on := manifests(t, helm(t, "template", release, chartPath, "-n", namespace, "--kube-version", kubeVersion, "--set", "openReports.enabled=true"))
+	renderedAs(t, on, "Deployment/"+release, &deployment)
+	if !slices.Contains(deployment.Spec.Template.Spec.Containers[0].Args, "--openreports=true") {
+		t.Error("openReports.enabled does not pass --openreports")
+	}
+	var role rbacv1.ClusterRole
+	renderedAs(t, on, "ClusterRole/"+release+"-openreports", &role)
+	var generated rbacv1.ClusterRole
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "rbac", "openreports", "role.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &generated); err != nil {
+		t.Fatal(err)
+	}
+	if !equality.Semantic.DeepEqual(role.Rules, generated.Rules) {
+		t.Errorf("the chart's OpenReports role %+v differs from the markers' %+v", role.Rules, generated.Rules)
+	}
+	var binding rbacv1.ClusterRoleBinding
+	renderedAs(t, on, "ClusterRoleBinding/"+release+"-openreports", &binding)
+	if binding.RoleRef.Name != role.Name || len(binding.Subjects) != 1 || binding.Subjects[0].Name != release {
+		t.Errorf("the OpenReports role is bound %+v; want to the operator's ServiceAccount", binding)
+	}
 }

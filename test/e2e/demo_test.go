@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,10 +56,17 @@ func TestDemoRunsTwiceAndLeavesNoProcesses(t *testing.T) {
 			"continuityplan.isms.nhs.uk/epr-continuity",
 			"$ kubectl get risks -A --sort-by=.status.score",
 			"staff-records-enc-01", "staff-records-acc-01", "staff-records-enc-02",
+			"$ kubectl get reports -A", "isms-operator",
 			"export KUBECONFIG=",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("run %d: the demo's output lacks %q:\n%s", attempt, want, out)
+			}
+		}
+		// Each drift with a Risk is a fail result in its namespace's OpenReports Report.
+		for _, expected := range demo.Expected {
+			if fails := reportColumn(out, expected.Namespace, "FAIL"); fails != strconv.Itoa(len(expected.Risks)) {
+				t.Errorf("run %d: the Report of %s counts %q failures, want %d:\n%s", attempt, expected.Namespace, fails, len(expected.Risks), out)
 			}
 		}
 		if strings.Contains(out, "patient-records-") {
@@ -81,7 +89,11 @@ func demoCRDs(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Join(append(velero, snapshots...), ",")
+	reports, err := testenv.UpstreamOpenReports.Paths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(slices.Concat(velero, snapshots, reports), ",")
 }
 
 // TestDemosSuggestedFixResolvesTheRisk runs the demo as a person would (until Ctrl-C),
@@ -163,4 +175,18 @@ func TestDemosSuggestedFixResolvesTheRisk(t *testing.T) {
 	if left := processesMarked(t, marker); len(left) > 0 {
 		t.Errorf("the demo left processes behind: %v", left)
 	}
+}
+
+// reportColumn reads a column of `kubectl get reports -A` as the demo printed it, for the
+// namespace's Report.
+func reportColumn(out, namespace, column string) string {
+	_, table, _ := strings.Cut(out, "$ kubectl get reports -A\n")
+	lines := strings.Split(table, "\n")
+	index := slices.Index(strings.Fields(lines[0]), column)
+	for _, line := range lines[1:] {
+		if fields := strings.Fields(line); len(fields) > index && index >= 0 && fields[0] == namespace {
+			return fields[index]
+		}
+	}
+	return ""
 }

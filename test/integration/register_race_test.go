@@ -50,6 +50,8 @@ type managerOptions struct {
 	leaderElection bool
 	// scope is the namespaces the manager works in (--watch-namespaces, --exclude-namespaces).
 	scope controllers.Scope
+	// openReports writes OpenReports Reports (--openreports).
+	openReports bool
 }
 
 // startManager runs a manager built as main.go builds it, as the operator's ServiceAccount,
@@ -97,7 +99,7 @@ func runManager(t *testing.T, opts ...managerOptions) (stop func(), exited <-cha
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	config := controllers.Config{ExemptSubjects: controls.DefaultExemptSubjects, DiscoveryInterval: time.Second,
-		Rules: register.Rules{Matrix: riskmatrix.NPSA, Appetite: cmp.Or(o.appetite, testenv.Appetite)}, Scope: o.scope}
+		Rules: register.Rules{Matrix: riskmatrix.NPSA, Appetite: cmp.Or(o.appetite, testenv.Appetite)}, Scope: o.scope, OpenReports: o.openReports}
 	if err := controllers.Setup(ctx, mgr, config); err != nil {
 		t.Fatal(err)
 	}
