@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	orv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/demo"
 	"github.com/isms-operator/isms-operator/internal/testenv"
 )
@@ -99,7 +103,8 @@ func demoCRDs(t *testing.T) string {
 // TestDemosSuggestedFixResolvesTheRisk runs the demo as a person would (until Ctrl-C),
 // then, in a shell, the lines it prints as written: the export that puts its kubectl and
 // kubeconfig in reach, and the suggested fix, which must resolve the pod-security Risk
-// under the restricted standard. The README suggests the same fix.
+// under the restricted standard. The README suggests the same fix. Before the fix, the
+// drifting asset's OpenReports Report must say what its Risks say.
 func TestDemosSuggestedFixResolvesTheRisk(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "README.md"))
 	if err != nil {
@@ -158,6 +163,7 @@ func TestDemosSuggestedFixResolvesTheRisk(t *testing.T) {
 		out, err := exec.Command("/bin/sh", "-c", export+" && "+command).CombinedOutput()
 		return strings.TrimSpace(string(out)), err
 	}
+	checkDemoReport(t, shell)
 	if out, err := shell(fix); err != nil {
 		t.Fatalf("the suggested fix failed: %v\n%s", err, out)
 	}
@@ -189,4 +195,38 @@ func reportColumn(out, namespace, column string) string {
 		}
 	}
 	return ""
+}
+
+// checkDemoReport reads, with the demo's kubectl, the hr namespace's OpenReports Report and
+// Risks: every Risk of the drifting asset is a fail result, rated as the Risk is.
+func checkDemoReport(t *testing.T, shell func(string) (string, error)) {
+	t.Helper()
+	var report orv1alpha1.Report
+	var risks isms.RiskList
+	for command, into := range map[string]any{"kubectl get report isms-operator -n hr -o json": &report, "kubectl get risks -n hr -o json": &risks} {
+		out, err := shell(command)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", command, err, out)
+		}
+		if err := json.Unmarshal([]byte(out), into); err != nil {
+			t.Fatalf("%s: %v", command, err)
+		}
+	}
+	severity := map[isms.Rating]orv1alpha1.ResultSeverity{isms.RatingExtreme: "critical", isms.RatingHigh: "high", isms.RatingModerate: "medium", isms.RatingLow: "low"}
+	failing := map[string]orv1alpha1.ReportResult{}
+	for _, r := range report.Results {
+		if r.Result == "fail" {
+			failing[r.Properties["risk"]] = r
+		}
+	}
+	for _, risk := range risks.Items {
+		r, ok := failing[risk.Name]
+		if !ok || r.Severity != severity[risk.Status.Rating] || r.Policy != string(risk.Spec.Control) || r.Properties["riskState"] != string(risk.Status.State) {
+			t.Errorf("Risk %s (%s, %s): its Report result is %+v; want a fail of %s with severity %s", risk.Name, risk.Status.Rating, risk.Status.State,
+				r, risk.Spec.Control, severity[risk.Status.Rating])
+		}
+	}
+	if len(failing) != len(risks.Items) {
+		t.Errorf("the Report has %d fail results, the register %d Risks", len(failing), len(risks.Items))
+	}
 }
