@@ -24,6 +24,8 @@ const (
 	assetSample = "isms_v1alpha1_informationasset.yaml"
 	planSample  = "isms_v1alpha1_continuityplan.yaml"
 	riskSample  = "isms_v1alpha1_risk.yaml"
+	// incidentSample is a misdirected export of patient data from a staff system.
+	incidentSample = "isms_v1alpha1_securityincident.yaml"
 )
 
 func samplePath(file string) string {
@@ -54,6 +56,7 @@ func TestCRDsAreEstablishedWithNamesAndCategory(t *testing.T) {
 		"informationassets.isms.nhs.uk": {"ia", "asset"},
 		"risks.isms.nhs.uk":             {"risk"},
 		"continuityplans.isms.nhs.uk":   {"bcp", "cp"},
+		"securityincidents.isms.nhs.uk": {"incident", "incidents"},
 	}
 	for name, shortNames := range want {
 		crd := &apiextensionsv1.CustomResourceDefinition{}
@@ -83,7 +86,7 @@ func TestCRDsAreEstablishedWithNamesAndCategory(t *testing.T) {
 
 func TestSamplesApplyAndReadBackEqual(t *testing.T) {
 	ns := env.Namespace(t)
-	for _, file := range []string{assetSample, planSample, riskSample} {
+	for _, file := range []string{assetSample, planSample, riskSample, incidentSample} {
 		t.Run(file, func(t *testing.T) {
 			if out, err := env.Kubectl(nil, "apply", "-n", ns, "-f", samplePath(file)); err != nil {
 				t.Fatalf("kubectl apply: %v\n%s", err, out)
@@ -226,6 +229,44 @@ func TestBadManifestsAreRefusedNamingTheField(t *testing.T) {
 		{"plan covering too many assets", planSample,
 			set(repeat(33, func(i int) any { return map[string]any{"name": fmt.Sprintf("asset-%d", i)} }), "spec.assets"),
 			"spec.assets", "must have at most 32 items"},
+		{"incident aware before it was detected", incidentSample, set("2026-11-22T09:00:00Z", "spec.awareAt"),
+			"spec.awareAt", "awareAt must not be before detectedAt"},
+		{"incident without an asset", incidentSample, set([]any{}, "spec.assetRefs"),
+			"spec.assetRefs", "should have at least 1 items"},
+		{"incident asset named twice", incidentSample, set([]any{map[string]any{"name": "staff-records"}, map[string]any{"name": "staff-records"}}, "spec.assetRefs"),
+			"spec.assetRefs[1]", "Duplicate value"},
+		{"incident without detectedAt", incidentSample, remove("spec.detectedAt"),
+			"spec.detectedAt", "Required value"},
+		{"grading likelihood 0", incidentSample, set(int64(0), "spec.grading.likelihood"),
+			"spec.grading.likelihood", "greater than or equal to 1"},
+		{"grading severity 6", incidentSample, set(int64(6), "spec.grading.severity"),
+			"spec.grading.severity", "less than or equal to 5"},
+		{"unknown affected property", incidentSample, set([]any{"Privacy"}, "spec.affected"),
+			"spec.affected[0]", `supported values: "Confidentiality", "Integrity", "Availability"`},
+		{"nothing affected", incidentSample, set([]any{}, "spec.affected"),
+			"spec.affected", "should have at least 1 items"},
+		{"negative data subjects", incidentSample, set(int64(-1), "spec.dataSubjects"),
+			"spec.dataSubjects", "greater than or equal to 0"},
+		{"action of an unknown kind", incidentSample, setInList("spec.actions", "kind", "Apology"),
+			"spec.actions[0].kind", "Unsupported value"},
+		{"closed without lessons learned", incidentSample,
+			set(map[string]any{"closedAt": "2026-12-15T10:00:00Z", "closedBy": map[string]any{"name": "Jo Bloggs"}}, "spec.closure"),
+			"spec.lessonsLearned", "lessonsLearned is required to close an incident"},
+		{"decision not to notify without a justification", incidentSample,
+			set(map[string]any{"decidedAt": "2026-11-24T10:00:00Z", "decidedBy": map[string]any{"name": "Data Protection Officer"}}, "spec.decisionNotToNotify"),
+			"spec.decisionNotToNotify.justification", "Required value"},
+		{"decision not to notify with a token justification", incidentSample,
+			set(map[string]any{"justification": "low risk", "decidedAt": "2026-11-24T10:00:00Z", "decidedBy": map[string]any{"name": "DPO"}}, "spec.decisionNotToNotify"),
+			"spec.decisionNotToNotify.justification", "at least 20 chars long"},
+		{"reported to the ICO and decided not reportable", incidentSample, func(o map[string]any) {
+			set(map[string]any{"justification": "The data was recovered unread within the hour.", "decidedAt": "2026-11-24T10:00:00Z",
+				"decidedBy": map[string]any{"name": "DPO"}}, "spec.decisionNotToNotify")(o)
+			set(map[string]any{"ico": map[string]any{"reference": "DSPT-1234", "notifiedAt": "2026-11-24T11:00:00Z",
+				"notifiedBy": map[string]any{"name": "DPO"}}}, "spec.notifications")(o)
+		}, "spec.decisionNotToNotify", "contradicts notifications.ico"},
+		{"ICO notification without a reference", incidentSample,
+			set(map[string]any{"ico": map[string]any{"notifiedAt": "2026-11-24T11:00:00Z", "notifiedBy": map[string]any{"name": "DPO"}}}, "spec.notifications"),
+			"spec.notifications.ico.reference", "Required value"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

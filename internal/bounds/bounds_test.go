@@ -91,8 +91,8 @@ func TestEveryStatusFieldIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(schemas) != 3 {
-		t.Fatalf("%d kinds in the embedded CRDs, want 3", len(schemas))
+	if len(schemas) != 4 {
+		t.Fatalf("%d kinds in the embedded CRDs, want 4", len(schemas))
 	}
 	for gvk, s := range schemas {
 		status := s.Properties["status"]
