@@ -274,7 +274,7 @@ func (o options) certificateKeeper() (*ismswebhook.CertificateKeeper, error) {
 // requireCRDs checks that every kind of the isms.nhs.uk API is served.
 func requireCRDs(mapper meta.RESTMapper) error {
 	var missing []error
-	for _, kind := range []string{"InformationAsset", "Risk", "ContinuityPlan"} {
+	for _, kind := range []string{"InformationAsset", "Risk", "ContinuityPlan"} { // SecurityIncident is found when served, as an optional kind
 		gk := isms.GroupVersion.WithKind(kind).GroupKind()
 		if _, err := mapper.RESTMapping(gk, isms.GroupVersion.Version); err != nil {
 			missing = append(missing, fmt.Errorf("%s: %w", gk, err))

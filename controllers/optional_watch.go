@@ -93,7 +93,9 @@ func (o *optionalKinds) watchServed() error {
 		return err
 	}
 	for _, w := range o.watches {
-		if served[w.gvk.GroupVersion()] {
+		// A group version may be served without this kind (the operator's own group, when
+		// the cluster's CRDs predate the kind).
+		if _, err := o.mapper.RESTMapping(w.gvk.GroupKind(), w.gvk.Version); served[w.gvk.GroupVersion()] && err == nil {
 			if err := w.register(); err != nil {
 				return err
 			}

@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/discovery"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -37,6 +38,7 @@ import (
 	"github.com/isms-operator/isms-operator/controllers/reports"
 	"github.com/isms-operator/isms-operator/internal/controls"
 	"github.com/isms-operator/isms-operator/internal/evidence"
+	"github.com/isms-operator/isms-operator/internal/incidents"
 	"github.com/isms-operator/isms-operator/internal/register"
 	"github.com/isms-operator/isms-operator/internal/scheme"
 )
@@ -118,6 +120,14 @@ func (s Scope) namespaces() []string {
 		}
 	}
 	return watched
+}
+
+// Contains reports whether the operator works in namespace ns.
+func (s Scope) Contains(ns string) bool {
+	if slices.Contains(s.Exclude, ns) {
+		return false
+	}
+	return len(s.Watch) == 0 || slices.Contains(s.Watch, ns)
 }
 
 // String says what the scope is, for logs and metrics.
@@ -280,6 +290,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	incidentKind, err := setupIncidents(mgr, kinds, cfg, recorder)
+	if err != nil {
+		return err
+	}
+	kinds.watches = append(kinds.watches, incidentKind)
 	plans := &ContinuityPlanReconciler{Client: mgr.GetClient(), Recorder: recorder, Gatherer: gatherer, Now: cfg.Now}
 	planController, err := plans.SetupWithManager(ctx, mgr)
 	if err != nil {
@@ -368,6 +383,32 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 		ctrl.Log.WithName("setup").Info("OpenReports' CRDs (openreports.io/v1alpha1) are not installed: no Report is written until they are (github.com/openreports/reports-api)")
 	}
 	return mgr.Add(kinds)
+}
+
+// setupIncidents runs the SecurityIncident controller once the kind's CRD is served: a
+// cluster whose CRDs predate it (the operator upgraded before its chart's CRDs) runs
+// everything else meanwhile.
+func setupIncidents(mgr ctrl.Manager, kinds *optionalKinds, cfg Config, recorder events.EventRecorder) (*optionalWatch, error) {
+	r := &SecurityIncidentReconciler{Client: mgr.GetClient(), Grid: incidents.DefaultGrid, Recorder: recorder, Now: cfg.Now, Scope: cfg.Scope}
+	c, err := r.SetupWithManager(mgr)
+	if err != nil {
+		return nil, err
+	}
+	w := &optionalWatch{gvk: isms.GroupVersion.WithKind("SecurityIncident"), synced: func(ctx context.Context) error {
+		return waitForSync(ctx, mgr.GetCache(), &isms.SecurityIncident{})
+	}, onInstalled: func(context.Context) {}}
+	watched := false
+	w.register = func() error {
+		if watched {
+			return nil // a retry must not watch twice
+		}
+		if err := c.Watch(source.Kind(mgr.GetCache(), client.Object(&isms.SecurityIncident{}), &handler.EnqueueRequestForObject{}, r.predicates()...)); err != nil {
+			return err
+		}
+		watched = true
+		return nil
+	}
+	return w, nil
 }
 
 // setupReports runs the OpenReports writer, its kind discovered like the optional kinds of

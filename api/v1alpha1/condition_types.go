@@ -56,6 +56,16 @@ const (
 	ConditionDependenciesAvailable = "DependenciesAvailable"
 	// ConditionObjectivesMet (ContinuityPlan): the achieved recovery time is within the RTO.
 	ConditionObjectivesMet = "ObjectivesMet"
+	// ConditionNotificationDue (SecurityIncident): a reportable incident awaits its report to
+	// the ICO, and its deadline has not passed.
+	ConditionNotificationDue = "NotificationDue"
+	// ConditionNotificationOverdue (SecurityIncident): a reportable incident reached the ICO
+	// late, or not at all, 72 hours after the organisation became aware of it.
+	ConditionNotificationOverdue = "NotificationOverdue"
+	// ConditionContained (SecurityIncident): every containment action is done.
+	ConditionContained = "Contained"
+	// ConditionClosed (SecurityIncident): the incident is closed.
+	ConditionClosed = "Closed"
 )
 
 // Condition reasons, CamelCase as metav1.Condition requires.

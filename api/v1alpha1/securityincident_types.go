@@ -205,14 +205,40 @@ type IncidentClosure struct {
 	ClosedBy Person `json:"closedBy"`
 }
 
+// SecurityIncidentStatus is the incident as the operator grades it and keeps its clock.
+type SecurityIncidentStatus struct {
+	// observedGeneration is the generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// reportable says whether the grading puts the incident in the part of the notification grid that must be reported to the ICO.
+	// +optional
+	Reportable *bool `json:"reportable,omitempty"`
+
+	// notificationDeadline is 72 hours after awareAt: when a reportable incident must have reached the ICO.
+	// +optional
+	NotificationDeadline *metav1.Time `json:"notificationDeadline,omitempty"`
+
+	// conditions are NotificationDue, NotificationOverdue, Contained and Closed.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=8
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
 // SecurityIncident records an information security incident against the assets it touched, for the incident register the Code of Practice asks for.
 //
 // +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=incident;incidents,categories=isms
 // +kubebuilder:printcolumn:name="Title",type=string,JSONPath=`.spec.title`
 // +kubebuilder:printcolumn:name="Aware",type=date,JSONPath=`.spec.awareAt`
 // +kubebuilder:printcolumn:name="Likelihood",type=integer,JSONPath=`.spec.grading.likelihood`
 // +kubebuilder:printcolumn:name="Severity",type=integer,JSONPath=`.spec.grading.severity`
+// +kubebuilder:printcolumn:name="Reportable",type=boolean,JSONPath=`.status.reportable`
+// +kubebuilder:printcolumn:name="Deadline",type=string,JSONPath=`.status.notificationDeadline`
+// +kubebuilder:printcolumn:name="Overdue",type=string,JSONPath=`.status.conditions[?(@.type=="NotificationOverdue")].status`
 // +kubebuilder:printcolumn:name="ICO",type=string,JSONPath=`.spec.notifications.ico.reference`
 // +kubebuilder:printcolumn:name="Closed",type=date,JSONPath=`.spec.closure.closedAt`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
@@ -223,6 +249,10 @@ type SecurityIncident struct {
 	// spec is the incident as recorded.
 	// +required
 	Spec SecurityIncidentSpec `json:"spec"`
+
+	// status is the incident's grading and clock, kept by the operator.
+	// +optional
+	Status SecurityIncidentStatus `json:"status,omitempty"`
 }
 
 // SecurityIncidentList is a list of SecurityIncidents.

@@ -26,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -194,6 +195,19 @@ func TestUpgradeToAProductionInstall(t *testing.T) {
 	}
 	host := hostAddress(t)
 
+	// A cluster on the previous release has no SecurityIncident CRD (this package's
+	// earlier installs keep theirs).
+	incidents := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: "securityincidents.isms.nhs.uk"}}
+	if err := env.Client.Delete(ctx, incidents); client.IgnoreNotFound(err) != nil {
+		t.Fatal(err)
+	}
+	eventuallyE2E(t, 30*time.Second, func() error {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(incidents), incidents); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("the SecurityIncident CRD is still there (%v)", err)
+		}
+		return nil
+	})
+
 	// The previous release, its webhook served by the operator from the certificate Helm
 	// generated for it, and an estate whose drift raised a Risk.
 	helm(t, "install", release, previousChart, "-n", namespace, "--create-namespace")
@@ -224,7 +238,7 @@ func TestUpgradeToAProductionInstall(t *testing.T) {
 	helm(t, "upgrade", release, chartPath, "-n", namespace, "--set",
 		"metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true,metrics.dashboard.enabled=true,"+
 			"metrics.readers[0].kind=ServiceAccount,metrics.readers[0].name=prometheus,metrics.readers[0].namespace=monitoring")
-	for _, name := range []string{"informationassets", "risks", "continuityplans"} {
+	for _, name := range []string{"informationassets", "risks", "continuityplans", "securityincidents"} {
 		waitEstablished(t, name+".isms.nhs.uk")
 	}
 	after := &isms.Risk{}
@@ -336,7 +350,14 @@ func TestUpgradeToAProductionInstall(t *testing.T) {
 	assertLeastPrivilege(t)
 
 	// Metrics: only for a scraper the metrics-reader ClusterRole is bound to.
-	scrape := checkMetricsAreProtected(t, first.metricsAddr)
+	// Only the leader evaluates, so the asset series come from one replica or the other,
+	// once it has been elected and evaluated the estate.
+	var scrape string
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		if scrape = checkMetricsAreProtected(t, first.metricsAddr) + checkMetricsAreProtected(t, second.metricsAddr); strings.Contains(scrape, "\nisms_asset_compliant{") {
+			break
+		}
+	}
 	checkAlertsNameExportedMetrics(t, scrape)
 
 	// The webhook keeps answering while a replica goes, as when its node is drained: the

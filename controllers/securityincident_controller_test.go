@@ -1,0 +1,87 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/incidents"
+)
+
+// waitForIncident waits until the incident's condition has the status and reason.
+func waitForIncident(t *testing.T, incident *isms.SecurityIncident, conditionType string, status metav1.ConditionStatus, reason string) *isms.SecurityIncident {
+	t.Helper()
+	got := &isms.SecurityIncident{}
+	eventually(t, drift, func() error {
+		if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(incident), got); err != nil {
+			return err
+		}
+		if c := meta.FindStatusCondition(got.Status.Conditions, conditionType); c == nil || c.Status != status || c.Reason != reason {
+			return fmt.Errorf("%s is %+v, want %s (%s)", conditionType, c, status, reason)
+		}
+		return nil
+	})
+	return got
+}
+
+// updateIncident changes the incident's spec, retrying on the operator's status writes.
+func updateIncident(t *testing.T, incident *isms.SecurityIncident, change func(*isms.SecurityIncident)) {
+	t.Helper()
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		current := &isms.SecurityIncident{}
+		if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(incident), current); err != nil {
+			return err
+		}
+		change(current)
+		return env.Client.Update(context.Background(), current)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIncidentNotificationClock: a reportable incident is due for notification with its
+// deadline 72 hours after awareness; with the clock past the deadline it is overdue, with
+// a Warning Event; a late report keeps it overdue, naming the lateness; containment and
+// closure show as conditions.
+func TestIncidentNotificationClock(t *testing.T) {
+	ns := env.Namespace(t)
+	aware := time.Now().Add(-time.Hour).Truncate(time.Second)
+	incident := &isms.SecurityIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "rota-export-misdirected"},
+		Spec: isms.SecurityIncidentSpec{Title: "Rota export emailed to the wrong trust", AssetRefs: []isms.LocalObjectReference{{Name: "staff-records"}},
+			DetectedAt: metav1.NewTime(aware.Add(-5 * time.Hour)), AwareAt: metav1.NewTime(aware), Reporter: isms.Person{Name: "Priya Shah"},
+			Affected: []isms.SecurityProperty{isms.PropertyConfidentiality}, Grading: isms.IncidentGrading{Likelihood: 3, Severity: 3},
+			Actions: []isms.IncidentAction{{Kind: isms.ActionContainment, Description: "Recall the email"}}}}
+	if err := env.Client.Create(context.Background(), incident); err != nil {
+		t.Fatal(err)
+	}
+	due := waitForIncident(t, incident, isms.ConditionNotificationDue, metav1.ConditionTrue, incidents.ReasonAwaitingNotification)
+	if due.Status.Reportable == nil || !*due.Status.Reportable || due.Status.NotificationDeadline == nil ||
+		!due.Status.NotificationDeadline.Time.Equal(aware.Add(72*time.Hour)) {
+		t.Errorf("reportable %v, deadline %v; want a reportable incident due at awareAt + 72 h", due.Status.Reportable, due.Status.NotificationDeadline)
+	}
+	waitForIncident(t, incident, isms.ConditionContained, metav1.ConditionFalse, incidents.ReasonContainmentPending)
+
+	// 72 hours on, still not reported: overdue, with a Warning.
+	moveClock(t, 72*time.Hour)
+	updateIncident(t, incident, func(i *isms.SecurityIncident) { i.Spec.Actions[0].Done = true })
+	waitForIncident(t, incident, isms.ConditionNotificationOverdue, metav1.ConditionTrue, incidents.ReasonDeadlinePassed)
+	waitForIncident(t, incident, isms.ConditionContained, metav1.ConditionTrue, incidents.ReasonContained)
+	waitForRiskEvent(t, ns, "SecurityIncident", incident.Name, incidents.ReasonDeadlinePassed)
+
+	// Reported late, then closed with lessons learned.
+	updateIncident(t, incident, func(i *isms.SecurityIncident) {
+		i.Spec.Notifications = &isms.IncidentNotifications{ICO: &isms.RegulatorNotification{Reference: "DSPT-19-1234",
+			NotifiedAt: metav1.NewTime(aware.Add(75 * time.Hour)), NotifiedBy: isms.Person{Name: "Data Protection Officer"}}}
+		i.Spec.LessonsLearned = "The out-of-hours rota had no IG cover: the DPO's deputy now takes reports at weekends."
+		i.Spec.Closure = &isms.IncidentClosure{ClosedAt: metav1.NewTime(aware.Add(80 * time.Hour)), ClosedBy: isms.Person{Name: "SIRO"}}
+	})
+	waitForIncident(t, incident, isms.ConditionNotificationOverdue, metav1.ConditionTrue, incidents.ReasonNotifiedLate)
+	waitForIncident(t, incident, isms.ConditionClosed, metav1.ConditionTrue, incidents.ReasonClosed)
+}
