@@ -66,6 +66,9 @@ const (
 	ConditionContained = "Contained"
 	// ConditionClosed (SecurityIncident): the incident is closed.
 	ConditionClosed = "Closed"
+	// ConditionForeseen (SecurityIncident): the register held a Risk of a failing control of
+	// the incident's assets when it was detected.
+	ConditionForeseen = "Foreseen"
 )
 
 // Condition reasons, CamelCase as metav1.Condition requires.
@@ -136,6 +139,9 @@ const (
 	ReasonNotApplicable = "NotApplicable"
 	// ReasonReviewDue: the review date has passed.
 	ReasonReviewDue = "ReviewDue"
+	// ReasonIncidentClosed: a SecurityIncident against the risk's asset closed after the
+	// risk's last review, which is therefore due: is its score still right?
+	ReasonIncidentClosed = "IncidentClosed"
 	// ReasonReviewCurrent: the review date has not passed.
 	ReasonReviewCurrent = "ReviewCurrent"
 	// ReasonActionsPastDue: an action is past its due date and not done.

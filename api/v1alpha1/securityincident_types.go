@@ -219,12 +219,59 @@ type SecurityIncidentStatus struct {
 	// +optional
 	NotificationDeadline *metav1.Time `json:"notificationDeadline,omitempty"`
 
-	// conditions are NotificationDue, NotificationOverdue, Contained and Closed.
+	// risksAtDetection are the register's Risks of failing controls of the incident's assets that were open or accepted at detectedAt: the register had foreseen the weakness. The Foreseen condition says so in words; at most 32, the count is in its message.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
+	RisksAtDetection []IncidentRisk `json:"risksAtDetection,omitempty"`
+
+	// notificationsRecordedBy is who last wrote spec.notifications, as the API server authenticated them.
+	// +optional
+	NotificationsRecordedBy *RecordedBy `json:"notificationsRecordedBy,omitempty"`
+
+	// decisionRecordedBy is who wrote spec.decisionNotToNotify, as the API server authenticated them.
+	// +optional
+	DecisionRecordedBy *RecordedBy `json:"decisionRecordedBy,omitempty"`
+
+	// conditions are NotificationDue, NotificationOverdue, Contained, Closed and Foreseen.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=8
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// IncidentRisk is a Risk of the register that stood against an incident's asset when the incident was detected.
+type IncidentRisk struct {
+	// name of the Risk, in the incident's namespace.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// asset the Risk is of.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Asset string `json:"asset"`
+
+	// control that was failing.
+	// +required
+	Control ControlID `json:"control"`
+
+	// state of the Risk at detectedAt: Open or Accepted.
+	// +required
+	State RiskState `json:"state"`
+}
+
+// RecordedBy is who wrote part of a record, as the API server authenticated them.
+type RecordedBy struct {
+	// username as authenticated by the API server.
+	// +required
+	// +kubebuilder:validation:MaxLength=256
+	Username string `json:"username"`
+
+	// at is when it was written.
+	// +required
+	At metav1.Time `json:"at"`
 }
 
 // SecurityIncident records an information security incident against the assets it touched, for the incident register the Code of Practice asks for.
@@ -239,6 +286,7 @@ type SecurityIncidentStatus struct {
 // +kubebuilder:printcolumn:name="Reportable",type=boolean,JSONPath=`.status.reportable`
 // +kubebuilder:printcolumn:name="Deadline",type=string,JSONPath=`.status.notificationDeadline`
 // +kubebuilder:printcolumn:name="Overdue",type=string,JSONPath=`.status.conditions[?(@.type=="NotificationOverdue")].status`
+// +kubebuilder:printcolumn:name="Foreseen",type=string,JSONPath=`.status.conditions[?(@.type=="Foreseen")].status`,priority=1
 // +kubebuilder:printcolumn:name="ICO",type=string,JSONPath=`.spec.notifications.ico.reference`
 // +kubebuilder:printcolumn:name="Closed",type=date,JSONPath=`.spec.closure.closedAt`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

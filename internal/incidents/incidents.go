@@ -14,6 +14,17 @@ import (
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 )
 
+// The annotations admission writes with the user who last wrote an incident's
+// notifications or its decision not to notify, as the API server authenticated them, and
+// when. The ValidatingAdmissionPolicy isms-incident-recorder lets no request set them to
+// anyone but its own user; the incident controller copies them into status.
+const (
+	AnnotationNotificationsRecordedBy = "isms.nhs.uk/notifications-recorded-by"
+	AnnotationNotificationsRecordedAt = "isms.nhs.uk/notifications-recorded-at"
+	AnnotationDecisionRecordedBy      = "isms.nhs.uk/decision-recorded-by"
+	AnnotationDecisionRecordedAt      = "isms.nhs.uk/decision-recorded-at"
+)
+
 // NotificationWindow is how long after awareness a reportable breach must reach the ICO.
 const NotificationWindow = 72 * time.Hour
 
