@@ -42,6 +42,8 @@ const (
 	// indexRiskNames indexes InformationAssets by the names of the Risks that record their
 	// controls, so a Risk that takes such a name wakes the asset whatever it says.
 	indexRiskNames = "isms.riskNames"
+	// indexIncidentAsset indexes SecurityIncidents by the assets they name.
+	indexIncidentAsset = "isms.incidentAsset"
 )
 
 // SetupWithManager registers the field indexes and the watches: the asset itself, and

@@ -12,7 +12,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -37,6 +39,9 @@ type RiskReconciler struct {
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
 	Now Clock
+	// IncidentsWatched reports whether SecurityIncidents are served and cached; until they
+	// are, no incident asks for a review.
+	IncidentsWatched func() bool
 
 	status *statusWriter
 }
@@ -58,6 +63,11 @@ func (r *RiskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	}
 	updated := risk.DeepCopy()
 	updated.Status = register.Status(risk, detection, now, r.Rules)
+	closed, err := r.closedIncidents(ctx, risk)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	register.RequestReview(risk, &updated.Status, closed, now)
 	written, err := r.status.Write(ctx, risk, updated)
 	switch {
 	case apierrors.IsNotFound(err):
@@ -125,10 +135,52 @@ func detection(asset *isms.InformationAsset, control isms.ControlID) *register.D
 	return nil
 }
 
+// closedIncidents reads from the cache the closed incidents against the risk's asset.
+func (r *RiskReconciler) closedIncidents(ctx context.Context, risk *isms.Risk) ([]register.ClosedIncident, error) {
+	if risk.Spec.AssetRef == nil || r.IncidentsWatched == nil || !r.IncidentsWatched() {
+		return nil, nil
+	}
+	var list isms.SecurityIncidentList
+	if err := r.List(ctx, &list, client.InNamespace(risk.Namespace), client.MatchingFields{indexIncidentAsset: risk.Spec.AssetRef.Name}); err != nil {
+		return nil, fmt.Errorf("reading the incidents of asset %s/%s: %w", risk.Namespace, risk.Spec.AssetRef.Name, err)
+	}
+	var closed []register.ClosedIncident
+	for _, incident := range list.Items {
+		if c := incident.Spec.Closure; c != nil {
+			closed = append(closed, register.ClosedIncident{Name: incident.Name, ClosedAt: c.ClosedAt.Time})
+		}
+	}
+	return closed, nil
+}
+
+// risksOfIncident maps an incident to the Risks of its assets.
+func risksOfIncident(reader client.Reader) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		var requests []reconcile.Request
+		for _, asset := range incidentAssets(obj) {
+			var risks isms.RiskList
+			if err := reader.List(ctx, &risks, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexRiskAsset: asset}); err != nil {
+				log.FromContext(ctx).Error(err, "Could not list the risks of an asset", "asset", asset)
+				continue
+			}
+			for i := range risks.Items {
+				requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&risks.Items[i])})
+			}
+		}
+		return requests
+	}
+}
+
+// closureChanged lets through the incident updates a Risk reads: its closure or its assets.
+var closureChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	before, after := e.ObjectOld.(*isms.SecurityIncident), e.ObjectNew.(*isms.SecurityIncident)
+	return !equality.Semantic.DeepEqual(before.Spec.Closure, after.Spec.Closure) || !equality.Semantic.DeepEqual(before.Spec.AssetRefs, after.Spec.AssetRefs)
+}}
+
 // SetupWithManager watches Risks (a person's decisions, the webhook's record of who
 // accepted, and a status anyone else changed) and InformationAssets, whose status changes
 // are the drift the register records.
-func (r *RiskReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *RiskReconciler) SetupWithManager(mgr ctrl.Manager) (controller.Controller, error) {
 	r.status = newStatusWriter(mgr.GetClient())
 	return ctrl.NewControllerManagedBy(mgr).Named("risk").
 		WithOptions(controllerOptions()).
@@ -136,7 +188,7 @@ func (r *RiskReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			r.status.statusChanges(func(o client.Object) any { return o.(*isms.Risk).Status }),
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&isms.InformationAsset{}, enqueueMapped(r.recordsOf), builder.WithPredicates(outcomesChanged)).
-		Complete(r)
+		Build(r)
 }
 
 // recordsOf maps an asset to the register's records of its controls.

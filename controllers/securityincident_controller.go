@@ -5,14 +5,18 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/bounds"
@@ -51,9 +55,13 @@ func (r *SecurityIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	if r.status.Behind(incident) {
 		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
 	}
+	risks, err := r.risksOf(ctx, incident)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	now := r.Now.now()
 	updated := incident.DeepCopy()
-	status, next := incidents.Status(incident, r.Grid, now)
+	status, next := incidents.Status(incident, risks, r.Grid, now)
 	updated.Status = status
 	written, err := r.status.Write(ctx, incident, updated)
 	switch {
@@ -95,6 +103,58 @@ func (r *SecurityIncidentReconciler) SetupWithManager(mgr ctrl.Manager) (control
 	options.Reconciler = r
 	return controller.New("securityincident", mgr, options)
 }
+
+// risksOf reads from the cache the Risks of the incident's assets.
+func (r *SecurityIncidentReconciler) risksOf(ctx context.Context, incident *isms.SecurityIncident) ([]isms.Risk, error) {
+	var risks []isms.Risk
+	for _, ref := range incident.Spec.AssetRefs {
+		var list isms.RiskList
+		if err := r.List(ctx, &list, client.InNamespace(incident.Namespace), client.MatchingFields{indexRiskAsset: ref.Name}); err != nil {
+			return nil, fmt.Errorf("reading the Risks of asset %s/%s: %w", incident.Namespace, ref.Name, err)
+		}
+		risks = append(risks, list.Items...)
+	}
+	return risks, nil
+}
+
+// incidentsOf maps a Risk, or an InformationAsset, to the incidents against its asset.
+func incidentsOf(reader client.Reader) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		asset := obj.GetName()
+		if risk, ok := obj.(*isms.Risk); ok {
+			if risk.Spec.AssetRef == nil {
+				return nil
+			}
+			asset = risk.Spec.AssetRef.Name
+		}
+		var list isms.SecurityIncidentList
+		if err := reader.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexIncidentAsset: asset}); err != nil {
+			log.FromContext(ctx).Error(err, "Could not list the incidents of an asset", "asset", asset)
+			return nil
+		}
+		requests := make([]reconcile.Request, len(list.Items))
+		for i := range list.Items {
+			requests[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
+		}
+		return requests
+	}
+}
+
+// incidentAssets indexes incidents by the assets they name.
+func incidentAssets(o client.Object) []string {
+	refs := o.(*isms.SecurityIncident).Spec.AssetRefs
+	names := make([]string, len(refs))
+	for i, ref := range refs {
+		names[i] = ref.Name
+	}
+	return names
+}
+
+// historyChanged lets through the Risk updates an incident reads: a new history entry,
+// which is when a Risk's state at a past time can first be known.
+var historyChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	return !equality.Semantic.DeepEqual(e.ObjectOld.(*isms.Risk).Status.History, e.ObjectNew.(*isms.Risk).Status.History)
+}}
 
 // predicates let through a person's changes and a status anyone else changed.
 func (r *SecurityIncidentReconciler) predicates() []predicate.Predicate {

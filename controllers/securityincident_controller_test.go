@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
@@ -84,4 +85,69 @@ func TestIncidentNotificationClock(t *testing.T) {
 	})
 	waitForIncident(t, incident, isms.ConditionNotificationOverdue, metav1.ConditionTrue, incidents.ReasonNotifiedLate)
 	waitForIncident(t, incident, isms.ConditionClosed, metav1.ConditionTrue, incidents.ReasonClosed)
+}
+
+// TestIncidentNamesRisksAtDetectionAndClosureAsksForReview: an incident detected while a
+// control of its asset was failing names that control's open Risk (Foreseen); one detected
+// before the drift does not. Closing the first makes the Risk's review due, with its score
+// untouched, until a person records a review.
+func TestIncidentNamesRisksAtDetectionAndClosureAsksForReview(t *testing.T) {
+	e := newEstate(t)
+	privileged(t, e, true)
+	risk := waitForRisk(t, e, isms.StateOpen, 1)
+	detected := risk.Status.History[0].At.Add(time.Second)
+	incidentAt := func(name string, at time.Time) *isms.SecurityIncident {
+		incident := &isms.SecurityIncident{ObjectMeta: metav1.ObjectMeta{Namespace: e.ns, Name: name},
+			Spec: isms.SecurityIncidentSpec{Title: "Database pod used to copy patient records", AssetRefs: []isms.LocalObjectReference{{Name: e.asset.Name}},
+				DetectedAt: metav1.NewTime(at), AwareAt: metav1.NewTime(at), Reporter: isms.Person{Name: "Priya Shah"},
+				Affected: []isms.SecurityProperty{isms.PropertyConfidentiality}, Grading: isms.IncidentGrading{Likelihood: 2, Severity: 3}}}
+		if err := env.Client.Create(context.Background(), incident); err != nil {
+			t.Fatal(err)
+		}
+		return incident
+	}
+	foreseen := incidentAt("records-copied", detected)
+	unforeseen := incidentAt("earlier-copy", detected.Add(-48*time.Hour))
+
+	got := waitForIncident(t, foreseen, isms.ConditionForeseen, metav1.ConditionTrue, incidents.ReasonRisksAtDetection)
+	if want := []isms.IncidentRisk{{Name: risk.Name, Asset: e.asset.Name, Control: risk.Spec.Control, State: isms.StateOpen}}; !equality.Semantic.DeepEqual(got.Status.RisksAtDetection, want) {
+		t.Errorf("risksAtDetection = %+v, want %+v", got.Status.RisksAtDetection, want)
+	}
+	if got := waitForIncident(t, unforeseen, isms.ConditionForeseen, metav1.ConditionFalse, incidents.ReasonNoRiskAtDetection); len(got.Status.RisksAtDetection) != 0 {
+		t.Errorf("an incident detected before the drift names %+v", got.Status.RisksAtDetection)
+	}
+
+	closedAt := metav1.NewTime(time.Now().Truncate(time.Second))
+	updateIncident(t, foreseen, func(i *isms.SecurityIncident) {
+		i.Spec.LessonsLearned = "Privileged debug containers reached production: the namespace now enforces restricted."
+		i.Spec.Closure = &isms.IncidentClosure{ClosedAt: closedAt, ClosedBy: isms.Person{Name: "SIRO"}}
+	})
+	reviewed := waitForRiskCondition(t, &risk, isms.ConditionReviewOverdue, metav1.ConditionTrue, isms.ReasonIncidentClosed)
+	if reviewed.Spec.Likelihood != risk.Spec.Likelihood || reviewed.Spec.Consequence != risk.Spec.Consequence || reviewed.Status.Score != risk.Status.Score {
+		t.Errorf("closing the incident changed the risk's score: %d x %d = %d, was %d x %d = %d", reviewed.Spec.Likelihood, reviewed.Spec.Consequence,
+			reviewed.Status.Score, risk.Spec.Likelihood, risk.Spec.Consequence, risk.Status.Score)
+	}
+
+	if err := updateAs(t, env.Client, &risk, func(r *isms.Risk) {
+		r.Spec.Review = &isms.RiskReview{LastReviewed: &metav1.Time{Time: closedAt.Add(time.Minute)}}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitForRiskCondition(t, &risk, isms.ConditionReviewOverdue, metav1.ConditionFalse, isms.ReasonReviewCurrent)
+}
+
+// waitForRiskCondition waits until the risk's condition has the status and reason.
+func waitForRiskCondition(t *testing.T, risk *isms.Risk, conditionType string, status metav1.ConditionStatus, reason string) *isms.Risk {
+	t.Helper()
+	got := &isms.Risk{}
+	eventually(t, drift, func() error {
+		if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(risk), got); err != nil {
+			return err
+		}
+		if c := meta.FindStatusCondition(got.Status.Conditions, conditionType); c == nil || c.Status != status || c.Reason != reason {
+			return fmt.Errorf("%s is %+v, want %s (%s)", conditionType, c, status, reason)
+		}
+		return nil
+	})
+	return got
 }

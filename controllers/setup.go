@@ -64,6 +64,9 @@ type Config struct {
 	// Scope is the namespaces the operator works in, which the manager's cache holds
 	// (CacheOptions); it is reported as the isms_scope_info metric.
 	Scope Scope
+	// IncidentGrid is where the notification grid makes an incident reportable;
+	// incidents.DefaultGrid when zero.
+	IncidentGrid incidents.Grid
 	// OpenReports writes each namespace's findings as an OpenReports Report, once
 	// OpenReports' CRDs are served.
 	OpenReports bool
@@ -282,7 +285,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	}
 
 	risks := &RiskReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Rules: cfg.Rules, Recorder: recorder, Now: cfg.Now}
-	if err := risks.SetupWithManager(mgr); err != nil {
+	riskController, err := risks.SetupWithManager(mgr)
+	if err != nil {
 		return err
 	}
 	assets := &InformationAssetReconciler{Client: mgr.GetClient(), Recorder: recorder, Gatherer: gatherer, Now: cfg.Now}
@@ -290,11 +294,12 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	incidentKind, err := setupIncidents(mgr, kinds, cfg, recorder)
+	incidentKind, err := setupIncidents(ctx, mgr, cfg, recorder, riskController)
 	if err != nil {
 		return err
 	}
 	kinds.watches = append(kinds.watches, incidentKind)
+	risks.IncidentsWatched = incidentKind.Installed
 	plans := &ContinuityPlanReconciler{Client: mgr.GetClient(), Recorder: recorder, Gatherer: gatherer, Now: cfg.Now}
 	planController, err := plans.SetupWithManager(ctx, mgr)
 	if err != nil {
@@ -387,9 +392,15 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 
 // setupIncidents runs the SecurityIncident controller once the kind's CRD is served: a
 // cluster whose CRDs predate it (the operator upgraded before its chart's CRDs) runs
-// everything else meanwhile.
-func setupIncidents(mgr ctrl.Manager, kinds *optionalKinds, cfg Config, recorder events.EventRecorder) (*optionalWatch, error) {
-	r := &SecurityIncidentReconciler{Client: mgr.GetClient(), Grid: incidents.DefaultGrid, Recorder: recorder, Now: cfg.Now, Scope: cfg.Scope}
+// everything else meanwhile. An incident is decided again when it changes or a Risk of
+// its assets gains history; a Risk when an incident against its asset changes (a closure
+// makes its review due).
+func setupIncidents(ctx context.Context, mgr ctrl.Manager, cfg Config, recorder events.EventRecorder, riskController controller.Controller) (*optionalWatch, error) {
+	grid := cfg.IncidentGrid
+	if grid == (incidents.Grid{}) {
+		grid = incidents.DefaultGrid
+	}
+	r := &SecurityIncidentReconciler{Client: mgr.GetClient(), Grid: grid, Recorder: recorder, Now: cfg.Now, Scope: cfg.Scope}
 	c, err := r.SetupWithManager(mgr)
 	if err != nil {
 		return nil, err
@@ -397,15 +408,27 @@ func setupIncidents(mgr ctrl.Manager, kinds *optionalKinds, cfg Config, recorder
 	w := &optionalWatch{gvk: isms.GroupVersion.WithKind("SecurityIncident"), synced: func(ctx context.Context) error {
 		return waitForSync(ctx, mgr.GetCache(), &isms.SecurityIncident{})
 	}, onInstalled: func(context.Context) {}}
-	watched := false
+	watches := []func() error{
+		func() error {
+			return mgr.GetFieldIndexer().IndexField(ctx, &isms.SecurityIncident{}, indexIncidentAsset, incidentAssets)
+		},
+		func() error {
+			return c.Watch(source.Kind(mgr.GetCache(), client.Object(&isms.SecurityIncident{}), &handler.EnqueueRequestForObject{}, r.predicates()...))
+		},
+		func() error {
+			return c.Watch(source.Kind(mgr.GetCache(), client.Object(&isms.Risk{}), enqueueMapped(incidentsOf(mgr.GetCache())), historyChanged))
+		},
+		func() error {
+			return riskController.Watch(source.Kind(mgr.GetCache(), client.Object(&isms.SecurityIncident{}), enqueueMapped(risksOfIncident(mgr.GetCache())), closureChanged))
+		},
+	}
+	done := 0
 	w.register = func() error {
-		if watched {
-			return nil // a retry must not watch twice
+		for ; done < len(watches); done++ { // a retry must not watch twice
+			if err := watches[done](); err != nil {
+				return err
+			}
 		}
-		if err := c.Watch(source.Kind(mgr.GetCache(), client.Object(&isms.SecurityIncident{}), &handler.EnqueueRequestForObject{}, r.predicates()...)); err != nil {
-			return err
-		}
-		watched = true
 		return nil
 	}
 	return w, nil

@@ -6,12 +6,16 @@ package incidents
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/bounds"
+	"github.com/isms-operator/isms-operator/internal/register"
 )
 
 // The annotations admission writes with the user who last wrote an incident's
@@ -57,16 +61,24 @@ const (
 	ReasonNoContainment        = "NoContainmentRecorded"
 	ReasonClosed               = "Closed"
 	ReasonOpen                 = "Open"
+	ReasonRisksAtDetection     = "RisksOpenAtDetection"
+	ReasonNoRiskAtDetection    = "NoRiskAtDetection"
 )
 
-// Status is the incident's status at now: what it was, with its grading, deadline and
-// conditions decided again (a condition keeps its transition time while its status
-// holds). It also returns when the status next changes by time alone (the deadline), or
-// zero.
-func Status(incident *isms.SecurityIncident, grid Grid, now time.Time) (isms.SecurityIncidentStatus, time.Time) {
+// MaxRisksAtDetection bounds status.risksAtDetection (its CRD's MaxItems).
+const MaxRisksAtDetection = 32
+
+// Status is the incident's status at now: what it was, with its grading, deadline,
+// conditions, the Risks of its assets that stood at detectedAt (from risks, the Risks of
+// its assets) and who recorded its notifications decided again (a condition keeps its
+// transition time while its status holds). It also returns when the status next changes
+// by time alone (the deadline), or zero.
+func Status(incident *isms.SecurityIncident, risks []isms.Risk, grid Grid, now time.Time) (isms.SecurityIncidentStatus, time.Time) {
 	spec := &incident.Spec
 	status := *incident.Status.DeepCopy()
 	status.ObservedGeneration = incident.Generation
+	status.NotificationsRecordedBy = recordedBy(incident, AnnotationNotificationsRecordedBy, AnnotationNotificationsRecordedAt, spec.Notifications != nil)
+	status.DecisionRecordedBy = recordedBy(incident, AnnotationDecisionRecordedBy, AnnotationDecisionRecordedAt, spec.DecisionNotToNotify != nil)
 	reportable := grid.Reportable(spec.Grading)
 	status.Reportable = &reportable
 	deadline := metav1.NewTime(spec.AwareAt.Add(NotificationWindow))
@@ -81,7 +93,7 @@ func Status(incident *isms.SecurityIncident, grid Grid, now time.Time) (isms.Sec
 		if value {
 			s = metav1.ConditionTrue
 		}
-		meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: conditionType, Status: s, Reason: reason, Message: message,
+		meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: conditionType, Status: s, Reason: reason, Message: bounds.Cut(message, bounds.ConditionMessage),
 			ObservedGeneration: incident.Generation, LastTransitionTime: metav1.NewTime(now)})
 	}
 	due := deadline.UTC().Format(time.RFC3339)
@@ -131,10 +143,79 @@ func Status(incident *isms.SecurityIncident, grid Grid, now time.Time) (isms.Sec
 	default:
 		set(isms.ConditionContained, true, ReasonContained, fmt.Sprintf("every containment action is done (%d)", containment))
 	}
+	foreseen, total := RisksAtDetection(incident, risks)
+	status.RisksAtDetection = foreseen
+	if total == 0 {
+		set(isms.ConditionForeseen, false, ReasonNoRiskAtDetection, "no control of its assets was failing at detectedAt with a Risk open or accepted: "+
+			"the register did not foresee it; declare a Risk for what happened, or add a control that would have caught it")
+	} else {
+		names := make([]string, len(foreseen))
+		for i, r := range foreseen {
+			names[i] = fmt.Sprintf("%s (%s, %s)", r.Name, r.Control, r.State)
+		}
+		set(isms.ConditionForeseen, true, ReasonRisksAtDetection, fmt.Sprintf("%d Risk(s) of failing controls of its assets stood at detectedAt: %s; "+
+			"review whether their treatment was enough", total, bounds.Cut(strings.Join(names, ", "), bounds.ConditionMessage/2)))
+	}
 	if c := spec.Closure; c != nil {
 		set(isms.ConditionClosed, true, ReasonClosed, fmt.Sprintf("closed by %s at %s", c.ClosedBy.Name, c.ClosedAt.UTC().Format(time.RFC3339)))
 	} else {
 		set(isms.ConditionClosed, false, ReasonOpen, "open: close it with spec.closure once remediation is done and lessons are recorded")
 	}
 	return status, next
+}
+
+// RisksAtDetection returns the register's records among risks (of the incident's
+// namespace) that tracked a control of one of its assets failing at detectedAt, Open or
+// Accepted then as their history shows, at most MaxRisksAtDetection of them sorted by
+// name, and how many there were. A control flapping at that time (a folded run of drift
+// transitions spanning it) counts as failing: the register had seen the weakness.
+func RisksAtDetection(incident *isms.SecurityIncident, risks []isms.Risk) ([]isms.IncidentRisk, int) {
+	assets := map[string]bool{}
+	for _, ref := range incident.Spec.AssetRefs {
+		assets[ref.Name] = true
+	}
+	at := incident.Spec.DetectedAt.Time
+	var found []isms.IncidentRisk
+	for i := range risks {
+		risk := &risks[i]
+		if risk.Namespace != incident.Namespace || !register.IsRecord(risk) || !assets[risk.Spec.AssetRef.Name] {
+			continue
+		}
+		if state := stateAt(risk.Status.History, at); state == isms.StateOpen || state == isms.StateAccepted {
+			found = append(found, isms.IncidentRisk{Name: risk.Name, Asset: risk.Spec.AssetRef.Name, Control: risk.Spec.Control, State: state})
+		}
+	}
+	slices.SortFunc(found, func(a, b isms.IncidentRisk) int { return strings.Compare(a.Name, b.Name) })
+	return found[:min(len(found), MaxRisksAtDetection)], len(found)
+}
+
+// stateAt is the state a history (oldest first) records at t: the state its last entry at
+// or before t entered, Open within a folded run of drift transitions, "" before the first.
+func stateAt(history []isms.HistoryEntry, t time.Time) isms.RiskState {
+	var state isms.RiskState
+	for _, e := range history {
+		if e.At.After(t) {
+			break
+		}
+		state = e.State
+		if e.Reason == isms.ReasonFlapping && e.Until != nil && !e.Until.Before(&metav1.Time{Time: t}) {
+			state = isms.StateOpen
+		}
+	}
+	return state
+}
+
+// recordedBy is who admission recorded as having written a part of the incident (in the
+// annotations by and at), while that part is set; nil when it is not, or not recorded
+// (admission's webhook was off when it was written).
+func recordedBy(incident *isms.SecurityIncident, by, at string, set bool) *isms.RecordedBy {
+	username := incident.Annotations[by]
+	if !set || username == "" {
+		return nil
+	}
+	when, err := time.Parse(time.RFC3339, incident.Annotations[at])
+	if err != nil {
+		return nil
+	}
+	return &isms.RecordedBy{Username: bounds.Cut(username, 256), At: metav1.NewTime(when)}
 }

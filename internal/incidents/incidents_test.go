@@ -1,13 +1,18 @@
 package incidents
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/bounds"
+	"github.com/isms-operator/isms-operator/internal/register"
 )
 
 var aware = time.Date(2026, 11, 23, 14, 30, 0, 0, time.UTC)
@@ -65,7 +70,7 @@ func TestStatus(t *testing.T) {
 			if tc.change != nil {
 				tc.change(incident)
 			}
-			status, next := Status(incident, DefaultGrid, tc.at)
+			status, next := Status(incident, nil, DefaultGrid, tc.at)
 			if *status.Reportable != tc.reportable || !status.NotificationDeadline.Time.Equal(aware.Add(72*time.Hour)) {
 				t.Errorf("reportable %v, deadline %v; want %v and awareAt + 72 h", *status.Reportable, status.NotificationDeadline, tc.reportable)
 			}
@@ -89,12 +94,119 @@ func TestStatus(t *testing.T) {
 // nothing changed, so the controller writes nothing.
 func TestStatusKeepsTransitionTimes(t *testing.T) {
 	incident := misdirectedExport()
-	first, _ := Status(incident, DefaultGrid, aware.Add(time.Hour))
+	first, _ := Status(incident, nil, DefaultGrid, aware.Add(time.Hour))
 	incident.Status = first
-	again, _ := Status(incident, DefaultGrid, aware.Add(2*time.Hour))
+	again, _ := Status(incident, nil, DefaultGrid, aware.Add(2*time.Hour))
 	for i := range first.Conditions {
 		if !first.Conditions[i].LastTransitionTime.Equal(&again.Conditions[i].LastTransitionTime) {
 			t.Errorf("%s moved its transition time with nothing changed", first.Conditions[i].Type)
 		}
+	}
+}
+
+func TestRisksAtDetection(t *testing.T) {
+	detected := misdirectedExport().Spec.DetectedAt.Time
+	entry := func(d time.Duration, state isms.RiskState, reason string) isms.HistoryEntry {
+		return isms.HistoryEntry{At: metav1.NewTime(detected.Add(d)), State: state, Reason: reason}
+	}
+	record := func(asset string, control isms.ControlID, history ...isms.HistoryEntry) isms.Risk {
+		return isms.Risk{ObjectMeta: metav1.ObjectMeta{Namespace: "hr", Name: register.Name(asset, control)},
+			Spec:   isms.RiskSpec{Source: isms.SourceDetected, AssetRef: &isms.LocalObjectReference{Name: asset}, Control: control},
+			Status: isms.RiskStatus{History: history}}
+	}
+	flapping := entry(-3*time.Hour, isms.StateResolved, isms.ReasonFlapping)
+	flapping.Until = &metav1.Time{Time: detected.Add(time.Hour)}
+	declared := record("staff-records", isms.ControlEncryptedVolumes, entry(-time.Hour, isms.StateOpen, isms.ReasonDeclared))
+	declared.Spec.Source = isms.SourceDeclared
+	elsewhere := record("staff-records", isms.ControlBackupRecent, entry(-time.Hour, isms.StateOpen, isms.ReasonDriftDetected))
+	elsewhere.Namespace = "finance"
+
+	for name, tc := range map[string]struct {
+		risks []isms.Risk
+		want  []isms.IncidentRisk
+	}{
+		"failing at detection": {risks: []isms.Risk{record("staff-records", isms.ControlPodSecurity, entry(-time.Hour, isms.StateOpen, isms.ReasonDriftDetected))},
+			want: []isms.IncidentRisk{{Name: "staff-records-acc-01", Asset: "staff-records", Control: isms.ControlPodSecurity, State: isms.StateOpen}}},
+		"failing and accepted": {risks: []isms.Risk{record("staff-records", isms.ControlPodSecurity, entry(-2*time.Hour, isms.StateOpen, isms.ReasonDriftDetected),
+			entry(-time.Hour, isms.StateAccepted, isms.ReasonRiskAccepted))},
+			want: []isms.IncidentRisk{{Name: "staff-records-acc-01", Asset: "staff-records", Control: isms.ControlPodSecurity, State: isms.StateAccepted}}},
+		"failing from the second of detection": {risks: []isms.Risk{record("staff-records", isms.ControlPodSecurity, entry(0, isms.StateOpen, isms.ReasonDriftDetected))},
+			want: []isms.IncidentRisk{{Name: "staff-records-acc-01", Asset: "staff-records", Control: isms.ControlPodSecurity, State: isms.StateOpen}}},
+		"failing only after detection": {risks: []isms.Risk{record("staff-records", isms.ControlPodSecurity, entry(time.Second, isms.StateOpen, isms.ReasonDriftDetected))}},
+		"fixed before detection": {risks: []isms.Risk{record("staff-records", isms.ControlPodSecurity, entry(-2*time.Hour, isms.StateOpen, isms.ReasonDriftDetected),
+			entry(-time.Hour, isms.StateResolved, isms.ReasonDriftCorrected))}},
+		"flapping across detection": {risks: []isms.Risk{record("staff-records", isms.ControlPodSecurity, entry(-4*time.Hour, isms.StateOpen, isms.ReasonDriftDetected), flapping)},
+			want: []isms.IncidentRisk{{Name: "staff-records-acc-01", Asset: "staff-records", Control: isms.ControlPodSecurity, State: isms.StateOpen}}},
+		"another asset's":   {risks: []isms.Risk{record("rota", isms.ControlPodSecurity, entry(-time.Hour, isms.StateOpen, isms.ReasonDriftDetected))}},
+		"a declared risk":   {risks: []isms.Risk{declared}},
+		"another namespace": {risks: []isms.Risk{elsewhere}},
+		"not yet recorded":  {risks: []isms.Risk{record("staff-records", isms.ControlPodSecurity)}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			incident := misdirectedExport()
+			got, total := RisksAtDetection(incident, tc.risks)
+			if !equality.Semantic.DeepEqual(got, tc.want) || total != len(tc.want) {
+				t.Errorf("RisksAtDetection = %+v (%d), want %+v", got, total, tc.want)
+			}
+			status, _ := Status(incident, tc.risks, DefaultGrid, aware)
+			foreseen := meta.FindStatusCondition(status.Conditions, isms.ConditionForeseen)
+			if wantStatus := metav1.ConditionStatus(map[bool]string{true: "True", false: "False"}[len(tc.want) > 0]); foreseen == nil || foreseen.Status != wantStatus {
+				t.Errorf("Foreseen = %+v, want %s", foreseen, wantStatus)
+			}
+		})
+	}
+}
+
+// TestRisksAtDetectionBounded: a status names at most MaxRisksAtDetection Risks, and its
+// condition counts them all.
+func TestRisksAtDetectionBounded(t *testing.T) {
+	incident := misdirectedExport()
+	var risks []isms.Risk
+	for i := range MaxRisksAtDetection + 8 {
+		asset := fmt.Sprintf("asset-%02d", i)
+		incident.Spec.AssetRefs = append(incident.Spec.AssetRefs, isms.LocalObjectReference{Name: asset})
+		risks = append(risks, isms.Risk{ObjectMeta: metav1.ObjectMeta{Namespace: "hr", Name: register.Name(asset, isms.ControlPodSecurity)},
+			Spec:   isms.RiskSpec{Source: isms.SourceDetected, AssetRef: &isms.LocalObjectReference{Name: asset}, Control: isms.ControlPodSecurity},
+			Status: isms.RiskStatus{History: []isms.HistoryEntry{{At: metav1.NewTime(aware.Add(-24 * time.Hour)), State: isms.StateOpen}}}})
+	}
+	status, _ := Status(incident, risks, DefaultGrid, aware)
+	foreseen := meta.FindStatusCondition(status.Conditions, isms.ConditionForeseen)
+	if len(status.RisksAtDetection) != MaxRisksAtDetection || !strings.HasPrefix(foreseen.Message, fmt.Sprintf("%d Risk(s)", MaxRisksAtDetection+8)) ||
+		len(foreseen.Message) > bounds.ConditionMessage {
+		t.Errorf("%d risks named, message %q (%d bytes); want %d named, %d counted, within %d bytes", len(status.RisksAtDetection), foreseen.Message,
+			len(foreseen.Message), MaxRisksAtDetection, MaxRisksAtDetection+8, bounds.ConditionMessage)
+	}
+}
+
+// TestRecordedBy: who admission recorded shows in status while the part is set, and a
+// record that is missing or unreadable shows as none rather than as anyone.
+func TestRecordedBy(t *testing.T) {
+	notified := func(i *isms.SecurityIncident) {
+		i.Spec.Notifications = &isms.IncidentNotifications{ICO: &isms.RegulatorNotification{Reference: "DSPT-19-1234",
+			NotifiedAt: metav1.NewTime(aware.Add(time.Hour)), NotifiedBy: isms.Person{Name: "DPO"}}}
+	}
+	at := aware.Add(time.Hour).Format(time.RFC3339)
+	for name, tc := range map[string]struct {
+		change      func(*isms.SecurityIncident)
+		annotations map[string]string
+		want        *isms.RecordedBy
+	}{
+		"recorded": {change: notified, annotations: map[string]string{AnnotationNotificationsRecordedBy: "dpo@trust.nhs.uk", AnnotationNotificationsRecordedAt: at},
+			want: &isms.RecordedBy{Username: "dpo@trust.nhs.uk", At: metav1.NewTime(aware.Add(time.Hour))}},
+		"not recorded":       {change: notified},
+		"unreadable time":    {change: notified, annotations: map[string]string{AnnotationNotificationsRecordedBy: "dpo@trust.nhs.uk", AnnotationNotificationsRecordedAt: "yesterday"}},
+		"left after removal": {annotations: map[string]string{AnnotationNotificationsRecordedBy: "dpo@trust.nhs.uk", AnnotationNotificationsRecordedAt: at}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			incident := misdirectedExport()
+			if tc.change != nil {
+				tc.change(incident)
+			}
+			incident.Annotations = tc.annotations
+			status, _ := Status(incident, nil, DefaultGrid, aware.Add(2*time.Hour))
+			if !equality.Semantic.DeepEqual(status.NotificationsRecordedBy, tc.want) {
+				t.Errorf("notificationsRecordedBy = %+v, want %+v", status.NotificationsRecordedBy, tc.want)
+			}
+		})
 	}
 }

@@ -160,3 +160,38 @@ func RecheckAt(risk *isms.Risk, now time.Time) time.Time {
 	}
 	return next
 }
+
+// ClosedIncident is a SecurityIncident, closed, against a risk's asset.
+type ClosedIncident struct {
+	Name     string
+	ClosedAt time.Time
+}
+
+// RequestReview makes the review of a risk that is not Closed due when an incident against
+// its asset closed at or after its last review (spec.review.lastReviewed, else its
+// creation; a review in the same second may not have known of it): the
+// incident may show its likelihood or consequence was wrong. It asks, through ReviewOverdue
+// with reason IncidentClosed, and changes nothing else; recording the review clears it.
+func RequestReview(risk *isms.Risk, st *isms.RiskStatus, closed []ClosedIncident, now time.Time) {
+	if st.State == isms.StateClosed {
+		return
+	}
+	last := risk.CreationTimestamp.Time
+	if r := risk.Spec.Review; r != nil && r.LastReviewed != nil {
+		last = r.LastReviewed.Time
+	}
+	var latest *ClosedIncident
+	for i, c := range closed {
+		if !c.ClosedAt.Before(last) && (latest == nil || c.ClosedAt.After(latest.ClosedAt) ||
+			(c.ClosedAt.Equal(latest.ClosedAt) && c.Name < latest.Name)) {
+			latest = &closed[i]
+		}
+	}
+	if latest == nil {
+		return
+	}
+	meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: isms.ConditionReviewOverdue, Status: metav1.ConditionTrue,
+		Reason: isms.ReasonIncidentClosed, ObservedGeneration: risk.Generation, LastTransitionTime: metav1.Time{Time: now},
+		Message: fmt.Sprintf("SecurityIncident %s against the asset closed on %s, since the risk was last reviewed: review the likelihood and consequence in its light, then record the review in spec.review.lastReviewed.",
+			latest.Name, latest.ClosedAt.UTC().Format(time.DateOnly))})
+}

@@ -476,3 +476,50 @@ func TestRecheckAt(t *testing.T) {
 		})
 	}
 }
+
+func TestRequestReview(t *testing.T) {
+	created := t0
+	closedAt := func(name string, d time.Duration) ClosedIncident {
+		return ClosedIncident{Name: name, ClosedAt: created.Add(d)}
+	}
+	for name, tc := range map[string]struct {
+		state        isms.RiskState
+		lastReviewed time.Duration // after creation; 0 for never reviewed
+		closed       []ClosedIncident
+		wantIncident string // named in the request; "" for no request
+	}{
+		"no incident":                          {state: isms.StateOpen},
+		"closed before the risk was recorded":  {state: isms.StateOpen, closed: []ClosedIncident{closedAt("old", -time.Hour)}},
+		"closed since the risk was recorded":   {state: isms.StateOpen, closed: []ClosedIncident{closedAt("export", time.Hour)}, wantIncident: "export"},
+		"closed in the second it was recorded": {state: isms.StateOpen, closed: []ClosedIncident{closedAt("export", 0)}, wantIncident: "export"},
+		"accepted risks are reviewed too":      {state: isms.StateAccepted, closed: []ClosedIncident{closedAt("export", time.Hour)}, wantIncident: "export"},
+		"resolved risks are reviewed too":      {state: isms.StateResolved, closed: []ClosedIncident{closedAt("export", time.Hour)}, wantIncident: "export"},
+		"closed risks are not":                 {state: isms.StateClosed, closed: []ClosedIncident{closedAt("export", time.Hour)}},
+		"reviewed since the closure":           {state: isms.StateOpen, lastReviewed: 2 * time.Hour, closed: []ClosedIncident{closedAt("export", time.Hour)}},
+		"closed since the last review":         {state: isms.StateOpen, lastReviewed: time.Hour, closed: []ClosedIncident{closedAt("export", 2*time.Hour)}, wantIncident: "export"},
+		"the latest closure is named":          {state: isms.StateOpen, closed: []ClosedIncident{closedAt("first", time.Hour), closedAt("second", 3*time.Hour), closedAt("old", -time.Hour)}, wantIncident: "second"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			risk := declared(func(r *isms.Risk) {
+				r.CreationTimestamp = metav1.Time{Time: created}
+				if tc.lastReviewed != 0 {
+					r.Spec.Review = &isms.RiskReview{LastReviewed: mt(created.Add(tc.lastReviewed))}
+				}
+			})
+			current := metav1.Condition{Type: isms.ConditionReviewOverdue, Status: metav1.ConditionFalse, Reason: isms.ReasonReviewCurrent, Message: "The next review is due by 2027-03-02."}
+			st := isms.RiskStatus{State: tc.state, Conditions: []metav1.Condition{current}}
+			RequestReview(risk, &st, tc.closed, created.Add(4*time.Hour))
+			c := st.Conditions[0]
+			if tc.wantIncident == "" {
+				if diff := cmp.Diff(current, c); diff != "" {
+					t.Errorf("ReviewOverdue changed with no incident to review for (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if c.Status != metav1.ConditionTrue || c.Reason != isms.ReasonIncidentClosed || !strings.Contains(c.Message, "SecurityIncident "+tc.wantIncident+" ") ||
+				!strings.Contains(c.Message, "spec.review.lastReviewed") {
+				t.Errorf("ReviewOverdue = %+v; want True, IncidentClosed, naming %s and how to record the review", c, tc.wantIncident)
+			}
+		})
+	}
+}
