@@ -31,6 +31,7 @@ import (
 	"github.com/isms-operator/isms-operator/controllers"
 	"github.com/isms-operator/isms-operator/internal/cli"
 	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/incidents"
 	"github.com/isms-operator/isms-operator/internal/register"
 	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 	"github.com/isms-operator/isms-operator/internal/scheme"
@@ -59,6 +60,8 @@ type options struct {
 	istioRootNamespace      string
 	ratingBands             string
 	riskAppetite            int
+	incidentLikelihood      int
+	incidentSeverity        int
 	enableWebhooks          bool
 	webhookPort             int
 	webhookCertDir          string
@@ -85,7 +88,9 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.istioRootNamespace, "istio-root-namespace", controls.DefaultIstioRootNamespace, "Namespace of Istio's mesh-wide PeerAuthentication.")
 	fs.StringVar(&o.ratingBands, "rating-bands", riskmatrix.NPSA.String(), "Risk rating bands of the 5x5 matrix, as Rating=min-max for Low, Moderate, High and Extreme; they must cover scores 1-25 without overlap.")
 	fs.IntVar(&o.riskAppetite, "risk-appetite", register.DefaultAppetite, "Highest risk score (1-25) that may be tolerated: a Tolerate decision above it stays Open. Set it to the value the isms-risk-appetite admission policy's parameter holds (the Helm chart sets both from riskAppetite).")
-	fs.BoolVar(&o.enableWebhooks, "enable-webhooks", true, "Serve the Risk admission webhook that records who accepted a risk; off when running outside the cluster.")
+	fs.IntVar(&o.incidentLikelihood, "incident-reportable-likelihood", int(incidents.DefaultGrid.Likelihood), "Lowest likelihood (1-5) on the notification grid of NHS England's Guide to the Notification of Data Security and Protection Incidents at which a SecurityIncident is reportable to the ICO, with --incident-reportable-severity.")
+	fs.IntVar(&o.incidentSeverity, "incident-reportable-severity", int(incidents.DefaultGrid.Severity), "Lowest severity (1-5) on the notification grid at which a SecurityIncident is reportable to the ICO, with --incident-reportable-likelihood.")
+	fs.BoolVar(&o.enableWebhooks, "enable-webhooks", true, "Serve the admission webhook that records who accepted a risk and who recorded an incident's notifications; off when running outside the cluster.")
 	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces the operator works in (its caches, watches and register); every namespace when empty.")
 	fs.StringVar(&o.excludeNamespaces, "exclude-namespaces", "", "Comma-separated namespaces the operator leaves out, of every namespace or of --watch-namespaces.")
@@ -115,12 +120,18 @@ func (o options) config() (controllers.Config, error) {
 	if o.riskAppetite < 1 || o.riskAppetite > 25 {
 		return controllers.Config{}, fmt.Errorf("--risk-appetite must be a score from 1 to 25, got %d", o.riskAppetite)
 	}
+	for flag, value := range map[string]int{"incident-reportable-likelihood": o.incidentLikelihood, "incident-reportable-severity": o.incidentSeverity} {
+		if value < 1 || value > 5 {
+			return controllers.Config{}, fmt.Errorf("--%s must be a grade of the notification grid, 1 to 5, got %d", flag, value)
+		}
+	}
 	scope, err := controllers.ParseScope(o.watchNamespaces, o.excludeNamespaces)
 	if err != nil {
 		return controllers.Config{}, err
 	}
 	return controllers.Config{ExemptSubjects: exempt, IstioRootNamespace: o.istioRootNamespace, DiscoveryInterval: discoveryInterval,
-		Rules: register.Rules{Matrix: matrix, Appetite: int32(o.riskAppetite)}, Scope: scope, OpenReports: o.openReports}, nil
+		Rules: register.Rules{Matrix: matrix, Appetite: int32(o.riskAppetite)}, Scope: scope, OpenReports: o.openReports,
+		IncidentGrid: incidents.Grid{Likelihood: int32(o.incidentLikelihood), Severity: int32(o.incidentSeverity)}}, nil
 }
 
 func main() {
@@ -218,6 +229,9 @@ func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Ma
 		if err := (&ismswebhook.RiskAdmission{}).SetupWithManager(mgr); err != nil {
 			return nil, err
 		}
+		if err := (&ismswebhook.IncidentAdmission{}).SetupWithManager(mgr); err != nil {
+			return nil, err
+		}
 	}
 	if keeper != nil {
 		if err := keeper.SetupWithManager(mgr); err != nil {
@@ -232,7 +246,7 @@ func newManager(ctx context.Context, cfg *rest.Config, opts options) (manager.Ma
 	}
 	ready := healthz.Ping
 	if opts.enableWebhooks {
-		ready = mgr.GetWebhookServer().StartedChecker() // Risk writes fail while it is down
+		ready = mgr.GetWebhookServer().StartedChecker() // Risk and incident writes fail while it is down
 	}
 	if err := mgr.AddReadyzCheck("readyz", ready); err != nil {
 		return nil, err

@@ -225,14 +225,16 @@ func TestBadFlagsAreRefusedNamingTheFlag(t *testing.T) {
 		args []string
 		want string
 	}{
-		"bands with a gap":       {[]string{"--rating-bands=Low=1-3,Moderate=5-6,High=8-12,Extreme=15-25"}, "--rating-bands: no band rates score 4"},
-		"appetite above 25":      {[]string{"--risk-appetite=30"}, "--risk-appetite must be a score from 1 to 25"},
-		"exempt subject unknown": {[]string{"--exempt-subjects=Robot:r2d2"}, "kind must be User, Group or ServiceAccount"},
-		"service account no ns":  {[]string{"--exempt-subjects=ServiceAccount:ops"}, "want ServiceAccount:namespace:name"},
-		"namespace not a name":   {[]string{"--watch-namespaces=ward-a,Ward_B"}, `--watch-namespaces: "Ward_B" is not a namespace name`},
-		"nothing left to watch":  {[]string{"--watch-namespaces=ward-a", "--exclude-namespaces=ward-a"}, "the operator would watch nothing"},
-		"certificates unknown":   {[]string{"--enable-webhooks", "--webhook-certificates=helm"}, `--webhook-certificates must be "files" or "operator"`},
-		"operator certs no name": {[]string{"--enable-webhooks", "--webhook-certificates=operator"}, "--webhook-certificates=operator needs --webhook-secret"},
+		"bands with a gap":        {[]string{"--rating-bands=Low=1-3,Moderate=5-6,High=8-12,Extreme=15-25"}, "--rating-bands: no band rates score 4"},
+		"appetite above 25":       {[]string{"--risk-appetite=30"}, "--risk-appetite must be a score from 1 to 25"},
+		"severity off the grid":   {[]string{"--incident-reportable-severity=6"}, "--incident-reportable-severity must be a grade of the notification grid, 1 to 5"},
+		"likelihood off the grid": {[]string{"--incident-reportable-likelihood=0"}, "--incident-reportable-likelihood must be a grade of the notification grid, 1 to 5"},
+		"exempt subject unknown":  {[]string{"--exempt-subjects=Robot:r2d2"}, "kind must be User, Group or ServiceAccount"},
+		"service account no ns":   {[]string{"--exempt-subjects=ServiceAccount:ops"}, "want ServiceAccount:namespace:name"},
+		"namespace not a name":    {[]string{"--watch-namespaces=ward-a,Ward_B"}, `--watch-namespaces: "Ward_B" is not a namespace name`},
+		"nothing left to watch":   {[]string{"--watch-namespaces=ward-a", "--exclude-namespaces=ward-a"}, "the operator would watch nothing"},
+		"certificates unknown":    {[]string{"--enable-webhooks", "--webhook-certificates=helm"}, `--webhook-certificates must be "files" or "operator"`},
+		"operator certs no name":  {[]string{"--enable-webhooks", "--webhook-certificates=operator"}, "--webhook-certificates=operator needs --webhook-secret"},
 	}
 	for name, tc := range cases {
 		opts := defaultOptions(t, tc.args...)

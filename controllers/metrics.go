@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -14,6 +16,7 @@ import (
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/incidents"
 	"github.com/isms-operator/isms-operator/internal/version"
 )
 
@@ -43,6 +46,11 @@ var (
 	}, []string{"watched", "excluded"})
 	risksDesc = prometheus.NewDesc("isms_risks",
 		"Risks in the register, by namespace, rating and state.", []string{"namespace", "rating", "state"}, nil)
+	incidentsDesc = prometheus.NewDesc("isms_incidents",
+		"SecurityIncidents, by namespace and state (open or closed).", []string{"namespace", "state"}, nil)
+	overdueDesc = prometheus.NewDesc("isms_incident_notifications_overdue",
+		"SecurityIncidents reportable to the ICO and neither reported nor decided not reportable 72 hours after awareness, by namespace; 0 for a namespace whose incidents have none.",
+		[]string{"namespace"}, nil)
 )
 
 // risksCollector counts Risks from the cache at each scrape, so the figure is always the
@@ -76,14 +84,65 @@ func (c risksCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// incidentsCollector counts SecurityIncidents from the cache at each scrape, as the
+// incident controller last decided them, once their kind is watched; only the leader
+// reports.
+type incidentsCollector struct {
+	reader    client.Reader
+	leader    <-chan struct{}
+	installed func() bool
+}
+
+func (c incidentsCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- incidentsDesc
+	ch <- overdueDesc
+}
+
+func (c incidentsCollector) Collect(ch chan<- prometheus.Metric) {
+	select {
+	case <-c.leader:
+	default:
+		return
+	}
+	if !c.installed() {
+		return
+	}
+	var list isms.SecurityIncidentList
+	if err := c.reader.List(context.Background(), &list); err != nil {
+		log.Log.Error(err, "Could not count the incidents for the metrics")
+		return
+	}
+	type key struct{ namespace, state string }
+	counts, overdue := map[key]int{}, map[string]int{}
+	for _, incident := range list.Items {
+		state := "open"
+		if incident.Spec.Closure != nil {
+			state = "closed"
+		}
+		counts[key{incident.Namespace, state}]++
+		overdue[incident.Namespace] += 0
+		if c := meta.FindStatusCondition(incident.Status.Conditions, isms.ConditionNotificationOverdue); c != nil &&
+			c.Status == metav1.ConditionTrue && c.Reason == incidents.ReasonDeadlinePassed {
+			overdue[incident.Namespace]++
+		}
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(incidentsDesc, prometheus.GaugeValue, float64(n), k.namespace, k.state)
+	}
+	for namespace, n := range overdue {
+		ch <- prometheus.MustNewConstMetric(overdueDesc, prometheus.GaugeValue, float64(n), namespace)
+	}
+}
+
 // registerMetrics adds the operator's metrics to controller-runtime's registry; leader is
-// closed once this replica leads.
-func registerMetrics(reader client.Reader, leader <-chan struct{}, scope Scope) error {
+// closed once this replica leads, incidentsWatched reports whether incidents are cached.
+func registerMetrics(reader client.Reader, leader <-chan struct{}, scope Scope, incidentsWatched func() bool) error {
 	build := version.Get()
 	buildInfo.WithLabelValues(build.Version, build.Revision, build.GoVersion).Set(1)
 	scopeInfo.Reset()
 	scopeInfo.WithLabelValues(strings.Join(scope.namespaces(), ","), strings.Join(scope.Exclude, ",")).Set(1)
-	for _, c := range []prometheus.Collector{buildInfo, scopeInfo, controlFailing, assetCompliant, evaluationDuration, risksCollector{reader, leader}} {
+	for _, c := range []prometheus.Collector{buildInfo, scopeInfo, controlFailing, assetCompliant, evaluationDuration,
+		risksCollector{reader, leader}, incidentsCollector{reader, leader, incidentsWatched}} {
 		if err := ctrlmetrics.Registry.Register(c); err != nil {
 			if _, already := err.(prometheus.AlreadyRegisteredError); !already {
 				return err

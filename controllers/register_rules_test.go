@@ -272,6 +272,11 @@ func TestAnAcceptanceCannotBeForgedWhileTheWebhookIsAbsent(t *testing.T) {
 	if !apierrors.IsForbidden(err) {
 		t.Errorf("extending another's acceptance under their name: got %v, want Forbidden", err)
 	}
+	// Nor may bob claim her unchanged acceptance as his: the record says who decided.
+	err = updateAs(t, bob, own.DeepCopy(), func(r *isms.Risk) { r.Annotations[register.AnnotationAcceptedBy] = "bob@nhs.net" })
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "accepted-by") {
+		t.Errorf("claiming another's acceptance: got %v, want it refused by the isms-risk-acceptor policy", err)
+	}
 }
 
 // admissionWebhooks is the test environment's webhook configuration, kept to be put back.

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/incidents"
@@ -75,6 +76,9 @@ func TestIncidentNotificationClock(t *testing.T) {
 	waitForIncident(t, incident, isms.ConditionNotificationOverdue, metav1.ConditionTrue, incidents.ReasonDeadlinePassed)
 	waitForIncident(t, incident, isms.ConditionContained, metav1.ConditionTrue, incidents.ReasonContained)
 	waitForRiskEvent(t, ns, "SecurityIncident", incident.Name, incidents.ReasonDeadlinePassed)
+	if got := gauge(t, "isms_incident_notifications_overdue", map[string]string{"namespace": ns}); got != 1 {
+		t.Errorf("isms_incident_notifications_overdue{namespace=%q} = %v, want 1: the alert would not fire", ns, got)
+	}
 
 	// Reported late, then closed with lessons learned.
 	updateIncident(t, incident, func(i *isms.SecurityIncident) {
@@ -84,7 +88,13 @@ func TestIncidentNotificationClock(t *testing.T) {
 		i.Spec.Closure = &isms.IncidentClosure{ClosedAt: metav1.NewTime(aware.Add(80 * time.Hour)), ClosedBy: isms.Person{Name: "SIRO"}}
 	})
 	waitForIncident(t, incident, isms.ConditionNotificationOverdue, metav1.ConditionTrue, incidents.ReasonNotifiedLate)
-	waitForIncident(t, incident, isms.ConditionClosed, metav1.ConditionTrue, incidents.ReasonClosed)
+	if got := gauge(t, "isms_incident_notifications_overdue", map[string]string{"namespace": ns}); got != 0 {
+		t.Errorf("isms_incident_notifications_overdue{namespace=%q} = %v after the report, want 0", ns, got)
+	}
+	closed := waitForIncident(t, incident, isms.ConditionClosed, metav1.ConditionTrue, incidents.ReasonClosed)
+	if by := closed.Status.NotificationsRecordedBy; by == nil || by.Username == "" || by.Username != closed.Annotations[incidents.AnnotationNotificationsRecordedBy] {
+		t.Errorf("status.notificationsRecordedBy = %+v, want who admission recorded: %q", by, closed.Annotations[incidents.AnnotationNotificationsRecordedBy])
+	}
 }
 
 // TestIncidentNamesRisksAtDetectionAndClosureAsksForReview: an incident detected while a
@@ -150,4 +160,33 @@ func waitForRiskCondition(t *testing.T, risk *isms.Risk, conditionType string, s
 		return nil
 	})
 	return got
+}
+
+// gauge is the value of the operator's gauge with the labels, as a scrape reads it; -1
+// when there is no such series.
+func gauge(t *testing.T, name string, labels map[string]string) float64 {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, family := range families {
+		if family.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range family.GetMetric() {
+			got := map[string]string{}
+			for _, l := range m.GetLabel() {
+				got[l.GetName()] = l.GetValue()
+			}
+			for k, v := range labels {
+				if got[k] != v {
+					continue series
+				}
+			}
+			return m.GetGauge().GetValue()
+		}
+	}
+	return -1
 }

@@ -280,9 +280,6 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	}
 	ctrl.Log.WithName("setup").Info("Working in " + cfg.Scope.String())
 	recorder := mgr.GetEventRecorder("isms-operator")
-	if err := registerMetrics(mgr.GetCache(), mgr.Elected(), cfg.Scope); err != nil {
-		return err
-	}
 
 	risks := &RiskReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Rules: cfg.Rules, Recorder: recorder, Now: cfg.Now}
 	riskController, err := risks.SetupWithManager(mgr)
@@ -300,6 +297,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	}
 	kinds.watches = append(kinds.watches, incidentKind)
 	risks.IncidentsWatched = incidentKind.Installed
+	if err := registerMetrics(mgr.GetCache(), mgr.Elected(), cfg.Scope, incidentKind.Installed); err != nil {
+		return err
+	}
 	plans := &ContinuityPlanReconciler{Client: mgr.GetClient(), Recorder: recorder, Gatherer: gatherer, Now: cfg.Now}
 	planController, err := plans.SetupWithManager(ctx, mgr)
 	if err != nil {

@@ -71,6 +71,9 @@ func startManager(ctx context.Context, e *testenv.Env) error {
 	if err := (&webhook.RiskAdmission{}).SetupWithManager(mgr); err != nil {
 		return err
 	}
+	if err := (&webhook.IncidentAdmission{}).SetupWithManager(mgr); err != nil {
+		return err
+	}
 	go func() {
 		if err := mgr.Start(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, "the manager stopped:", err)

@@ -1,18 +1,11 @@
-// Package webhook is the mutating admission webhook for Risks: it records who made a
-// Tolerate decision, as the API server authenticated them. Everything else about who may
-// write what is a rule the API server enforces itself (ValidatingAdmissionPolicies in
-// config/admission, and CRD transition rules), so it holds while the webhook is down.
 package webhook
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/register"
@@ -40,47 +33,19 @@ func (a *RiskAdmission) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewWebhookManagedBy(mgr, &isms.Risk{}).WithDefaulter(a).Complete()
 }
 
+var acceptance = recordPair{by: register.AnnotationAcceptedBy, at: register.AnnotationAcceptedAt}
+
 // Default records who made a Tolerate decision, and undoes any client edit of that record.
 func (a *RiskAdmission) Default(ctx context.Context, risk *isms.Risk) error {
-	req, err := admission.RequestFromContext(ctx)
+	old := &isms.Risk{}
+	w, updated, err := admitted(ctx, a.Now, old)
 	if err != nil {
 		return err
 	}
-	var old *isms.Risk
-	if len(req.OldObject.Raw) > 0 {
-		old = &isms.Risk{}
-		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
-			return fmt.Errorf("decoding the stored Risk: %w", err)
-		}
-	}
-	keys := []string{register.AnnotationAcceptedBy, register.AnnotationAcceptedAt}
-	switch {
-	case !tolerated(risk):
-		for _, key := range keys {
-			delete(risk.Annotations, key)
-		}
-	case old == nil || !tolerated(old) || !equality.Semantic.DeepEqual(old.Spec.Treatment.Acceptance, risk.Spec.Treatment.Acceptance):
-		now := time.Now()
-		if a.Now != nil {
-			now = a.Now()
-		}
-		if risk.Annotations == nil {
-			risk.Annotations = map[string]string{}
-		}
-		risk.Annotations[register.AnnotationAcceptedBy] = req.UserInfo.Username
-		risk.Annotations[register.AnnotationAcceptedAt] = now.UTC().Format(time.RFC3339)
-	default:
-		for _, key := range keys {
-			if value, found := old.Annotations[key]; found {
-				if risk.Annotations == nil {
-					risk.Annotations = map[string]string{}
-				}
-				risk.Annotations[key] = value
-			} else {
-				delete(risk.Annotations, key)
-			}
-		}
-	}
+	present := tolerated(risk)
+	written := present && (!updated || !tolerated(old) ||
+		!equality.Semantic.DeepEqual(old.Spec.Treatment.Acceptance, risk.Spec.Treatment.Acceptance))
+	risk.Annotations = acceptance.record(risk.Annotations, old.Annotations, present, written, w)
 	return nil
 }
 

@@ -136,6 +136,7 @@ func TestChartLintsAndRendersWithDefaultsAndEveryOption(t *testing.T) {
 		"ClusterRole/isms-operator-risk-approver", "MutatingWebhookConfiguration/isms-operator", "ConfigMap/isms-operator-risk-appetite",
 		"ValidatingAdmissionPolicy/isms-status-writer", "ValidatingAdmissionPolicyBinding/isms-status-writer",
 		"ValidatingAdmissionPolicy/isms-detected-risks", "ValidatingAdmissionPolicy/isms-risk-acceptor", "ValidatingAdmissionPolicy/isms-risk-appetite",
+		"ValidatingAdmissionPolicy/isms-incident-recorder", "ValidatingAdmissionPolicyBinding/isms-incident-recorder",
 		"Service/isms-operator-metrics", "NetworkPolicy/isms-operator", "CustomResourceDefinition/risks.isms.nhs.uk"} {
 		if objects[want] == nil {
 			t.Errorf("the default rendering lacks %s", want)

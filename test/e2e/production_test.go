@@ -37,6 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/incidents"
 	"github.com/isms-operator/isms-operator/internal/register"
 	"github.com/isms-operator/isms-operator/internal/testenv"
 )
@@ -197,12 +198,12 @@ func TestUpgradeToAProductionInstall(t *testing.T) {
 
 	// A cluster on the previous release has no SecurityIncident CRD (this package's
 	// earlier installs keep theirs).
-	incidents := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: "securityincidents.isms.nhs.uk"}}
-	if err := env.Client.Delete(ctx, incidents); client.IgnoreNotFound(err) != nil {
+	incidentCRD := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: "securityincidents.isms.nhs.uk"}}
+	if err := env.Client.Delete(ctx, incidentCRD); client.IgnoreNotFound(err) != nil {
 		t.Fatal(err)
 	}
 	eventuallyE2E(t, 30*time.Second, func() error {
-		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(incidents), incidents); !apierrors.IsNotFound(err) {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(incidentCRD), incidentCRD); !apierrors.IsNotFound(err) {
 			return fmt.Errorf("the SecurityIncident CRD is still there (%v)", err)
 		}
 		return nil
@@ -285,8 +286,10 @@ func TestUpgradeToAProductionInstall(t *testing.T) {
 		if err := env.Client.Get(ctx, types.NamespacedName{Name: release}, config); err != nil {
 			return err
 		}
-		if !bytes.Equal(config.Webhooks[0].ClientConfig.CABundle, certs.Data["ca.crt"]) {
-			return fmt.Errorf("the webhook configuration does not trust the operator's CA yet")
+		for _, w := range config.Webhooks {
+			if !bytes.Equal(w.ClientConfig.CABundle, certs.Data["ca.crt"]) {
+				return fmt.Errorf("webhook %s does not trust the operator's CA yet", w.Name)
+			}
 		}
 		return nil
 	})
@@ -347,6 +350,17 @@ func TestUpgradeToAProductionInstall(t *testing.T) {
 		t.Errorf("the webhook recorded the acceptance as by %q, want the risk owner", by)
 	}
 
+	// An editor records an incident a board must hear of: reportable, aware four days ago,
+	// not reported to the ICO.
+	incident := &isms.SecurityIncident{ObjectMeta: metav1.ObjectMeta{Namespace: estate, Name: "rota-export-misdirected"},
+		Spec: isms.SecurityIncidentSpec{Title: "Rota export emailed to the wrong trust", AssetRefs: []isms.LocalObjectReference{{Name: asset.Name}},
+			DetectedAt: metav1.NewTime(time.Now().Add(-100 * time.Hour)), AwareAt: metav1.NewTime(time.Now().Add(-96 * time.Hour)),
+			Reporter: isms.Person{Name: "Priya Shah"}, Affected: []isms.SecurityProperty{isms.PropertyConfidentiality},
+			Grading: isms.IncidentGrading{Likelihood: 3, Severity: 3}}}
+	if err := editor.Create(ctx, incident); err != nil {
+		t.Fatalf("an editor could not record an incident: %v", err)
+	}
+
 	assertLeastPrivilege(t)
 
 	// Metrics: only for a scraper the metrics-reader ClusterRole is bound to.
@@ -354,11 +368,31 @@ func TestUpgradeToAProductionInstall(t *testing.T) {
 	// once it has been elected and evaluated the estate.
 	var scrape string
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
-		if scrape = checkMetricsAreProtected(t, first.metricsAddr) + checkMetricsAreProtected(t, second.metricsAddr); strings.Contains(scrape, "\nisms_asset_compliant{") {
+		if scrape = checkMetricsAreProtected(t, first.metricsAddr) + checkMetricsAreProtected(t, second.metricsAddr); strings.Contains(scrape, "\nisms_asset_compliant{") &&
+			strings.Contains(scrape, "\nisms_incident_notifications_overdue{namespace=\""+estate+"\"} 1\n") {
 			break
 		}
 	}
 	checkAlertsNameExportedMetrics(t, scrape)
+
+	// The editor records the report to the ICO: the webhook records who wrote it.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		current := &isms.SecurityIncident{}
+		if err := editor.Get(ctx, client.ObjectKeyFromObject(incident), current); err != nil {
+			return err
+		}
+		current.Spec.Notifications = &isms.IncidentNotifications{ICO: &isms.RegulatorNotification{Reference: "DSPT-19-1234",
+			NotifiedAt: metav1.Now(), NotifiedBy: isms.Person{Name: "Data Protection Officer"}}}
+		return editor.Update(ctx, current)
+	}); err != nil {
+		t.Fatalf("an editor could not record the report to the ICO: %v", err)
+	}
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(incident), incident); err != nil {
+		t.Fatal(err)
+	}
+	if by := incident.Annotations[incidents.AnnotationNotificationsRecordedBy]; by != "platform.engineer@nhs.net" {
+		t.Errorf("the webhook recorded the report to the ICO as written by %q, want the editor", by)
+	}
 
 	// The webhook keeps answering while a replica goes, as when its node is drained: the
 	// endpoints controller takes it out of the Service, Kubernetes stops it.
@@ -485,8 +519,8 @@ func checkAlertsNameExportedMetrics(t *testing.T, scrape string) {
 			}
 		}
 	}
-	if alerts != 3 {
-		t.Errorf("the PrometheusRule holds %d alerts, want 3", alerts)
+	if alerts != 4 {
+		t.Errorf("the PrometheusRule holds %d alerts, want 4", alerts)
 	}
 }
 

@@ -21,4 +21,25 @@
       path: /mutate-isms-nhs-uk-v1alpha1-risk
   failurePolicy: Fail
   timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
+- admissionReviewVersions:
+  - v1
+  name: msecurityincident.isms.nhs.uk
+  rules:
+  - apiGroups:
+    - isms.nhs.uk
+    apiVersions:
+    - v1alpha1
+    operations:
+    - CREATE
+    - UPDATE
+    resources:
+    - securityincidents
+  sideEffects: None
+  clientConfig:
+    service:
+      name: {{ include "isms-operator.fullname" . }}-webhook
+      namespace: {{ .Release.Namespace }}
+      path: /mutate-isms-nhs-uk-v1alpha1-securityincident
+  failurePolicy: Fail
+  timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
 {{- end }}
