@@ -80,6 +80,7 @@ func TestChartRendersTheValuesTrustsExpect(t *testing.T) {
 		"topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule",
 		"metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.namespace=monitoring", "metrics.serviceMonitor.scrapeTimeout=10s",
 		"metrics.dashboard.enabled=true", "metrics.dashboard.namespace=grafana", "metrics.dashboard.folder=ISMS",
+		"incidents.reportableFrom.likelihood=3", "incidents.reportableFrom.severity=2",
 	}, ",")))
 	var deployment appsv1.Deployment
 	renderedAs(t, objects, "Deployment/isms", &deployment)
@@ -98,6 +99,8 @@ func TestChartRendersTheValuesTrustsExpect(t *testing.T) {
 		"priorityClassName":            pod.Spec.PriorityClassName == "system-cluster-critical",
 		"topologySpreadConstraints":    len(pod.Spec.TopologySpreadConstraints) == 1 && pod.Spec.TopologySpreadConstraints[0].TopologyKey == "topology.kubernetes.io/zone",
 		"fullnameOverride on the pods": deployment.Spec.Template.Spec.ServiceAccountName == "isms",
+		"incidents.reportableFrom": slices.Contains(container.Args, "--incident-reportable-likelihood=3") &&
+			slices.Contains(container.Args, "--incident-reportable-severity=2"),
 	} {
 		if !ok {
 			t.Errorf("%s is not rendered into the Deployment", what)

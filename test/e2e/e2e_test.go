@@ -207,10 +207,11 @@ func TestKubeScoreFindsNothingCriticalInTheChart(t *testing.T) {
 
 func TestChartRefusesBadValuesNamingThem(t *testing.T) {
 	for value, want := range map[string]string{
-		"riskAppetite=30":              "/riskAppetite",
-		"ratingBands.high=8-40":        "/ratingBands/high",
-		"webhook.failurePolicy=Ignore": "additional properties 'failurePolicy' not allowed",
-		"metrics.enabeld=true":         "additional properties 'enabeld' not allowed",
+		"riskAppetite=30":                     "/riskAppetite",
+		"ratingBands.high=8-40":               "/ratingBands/high",
+		"incidents.reportableFrom.severity=6": "/incidents/reportableFrom/severity",
+		"webhook.failurePolicy=Ignore":        "additional properties 'failurePolicy' not allowed",
+		"metrics.enabeld=true":                "additional properties 'enabeld' not allowed",
 		// Bands that leave a score unrated or run backwards crash-looped the operator.
 		"ratingBands.high=9-12": "ratingBands: no band rates score 8",
 		"ratingBands.low=5-1":   `ratingBands.low "5-1" runs backwards`,
@@ -264,8 +265,8 @@ func TestChartMatchesTheMarkers(t *testing.T) {
 			t.Errorf("the chart's %s differs from config/admission/policies.yaml", key)
 		}
 	}
-	if len(policies) != 4 {
-		t.Errorf("config/admission/policies.yaml holds %d policies, want 4", len(policies))
+	if len(policies) != 5 {
+		t.Errorf("config/admission/policies.yaml holds %d policies, want 5", len(policies))
 	}
 }
 
