@@ -164,6 +164,27 @@ func Status(incident *isms.SecurityIncident, risks []isms.Risk, grid Grid, now t
 	return status, next
 }
 
+// NotificationOverdue decides at now, as Status decides the NotificationOverdue condition,
+// why the incident's report to the ICO is overdue: ReasonNotifiedLate when it was told
+// after the deadline, ReasonDeadlinePassed when it was not told by then, "" when it was
+// told in time, a decision not to notify is recorded, the incident is graded not
+// reportable, or the deadline has not passed. reportable nil (not graded yet) counts as
+// reportable: an ungraded incident may be, so its deadline counts. It is what readers of
+// the register (the board report) decide with a clock of their own.
+func NotificationOverdue(spec *isms.SecurityIncidentSpec, reportable *bool, now time.Time) string {
+	deadline := spec.AwareAt.Add(NotificationWindow)
+	switch n := spec.Notifications; {
+	case n != nil && n.ICO != nil:
+		if n.ICO.NotifiedAt.After(deadline) {
+			return ReasonNotifiedLate
+		}
+		return ""
+	case spec.DecisionNotToNotify != nil, reportable != nil && !*reportable, now.Before(deadline):
+		return ""
+	}
+	return ReasonDeadlinePassed
+}
+
 // RisksAtDetection returns the register's records among risks (of the incident's
 // namespace) that tracked a control of one of its assets failing at detectedAt, Open or
 // Accepted then as their history shows, at most MaxRisksAtDetection of them sorted by

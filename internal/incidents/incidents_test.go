@@ -83,6 +83,11 @@ func TestStatus(t *testing.T) {
 			if c := meta.FindStatusCondition(status.Conditions, isms.ConditionNotificationOverdue); c.Reason != tc.reason {
 				t.Errorf("NotificationOverdue reason %s, want %s", c.Reason, tc.reason)
 			}
+			overdue := NotificationOverdue(&incident.Spec, status.Reportable, tc.at)
+			if c := meta.FindStatusCondition(status.Conditions, isms.ConditionNotificationOverdue); (overdue != "") != (c.Status == metav1.ConditionTrue) ||
+				(overdue != "" && overdue != c.Reason) {
+				t.Errorf("NotificationOverdue says %q, the condition %s (%s): the board report and kubectl would disagree", overdue, c.Status, c.Reason)
+			}
 			if requeue := !next.IsZero(); requeue != tc.requeue || (requeue && !next.Equal(aware.Add(NotificationWindow))) {
 				t.Errorf("next change at %v; want a requeue at the deadline: %v", next, tc.requeue)
 			}

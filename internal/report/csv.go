@@ -80,7 +80,7 @@ func WriteCSV(w io.Writer, reg *Register, now time.Time) error {
 		return err
 	}
 	for _, row := range riskRows(sortedClusters(reg), reg.bands(), now) {
-		if err := out.Write(row.csv()); err != nil {
+		if err := out.Write(spreadsheetSafe(row.csv())); err != nil {
 			return err
 		}
 	}
@@ -174,3 +174,16 @@ func date(t *metav1.Time) string {
 }
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+// spreadsheetSafe keeps the cells of a row of free text from being read as formulas when
+// the CSV is opened in a spreadsheet (CSV injection, CWE-1236): a cell that begins with
+// = + - @, a tab or a carriage return is prefixed with an apostrophe, which spreadsheets
+// hide.
+func spreadsheetSafe(row []string) []string {
+	for i, cell := range row {
+		if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+			row[i] = "'" + cell
+		}
+	}
+	return row
+}

@@ -54,8 +54,9 @@ func finding(control isms.ControlID, level isms.ControlLevel, resource string) i
 }
 
 var (
-	jane = isms.Person{Name: "Jane Smith", Email: "jane.smith@nhs.net"}
-	sam  = isms.Person{Name: "Sam Patel"}
+	jane  = isms.Person{Name: "Jane Smith", Email: "jane.smith@nhs.net"}
+	sam   = isms.Person{Name: "Sam Patel"}
+	priya = isms.Person{Name: "Priya Shah", Email: "priya.shah@nhs.net"} // the Data Protection Officer
 )
 
 func asset(ns, name string, class isms.Classification, crit isms.Criticality, categories ...isms.DataCategory) isms.InformationAsset {
@@ -94,6 +95,93 @@ func risk(ns, name string, source isms.RiskSource, assetName string, control ism
 		r.Spec.AssetRef = &isms.LocalObjectReference{Name: assetName}
 	}
 	return r
+}
+
+func incident(ns, name, title, detected, aware string, likelihood, severity int32, assets ...string) isms.SecurityIncident {
+	i := isms.SecurityIncident{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Generation: 1},
+		Spec: isms.SecurityIncidentSpec{Title: title, DetectedAt: at(detected), AwareAt: at(aware), Reporter: sam,
+			Affected: []isms.SecurityProperty{isms.PropertyConfidentiality},
+			Grading:  isms.IncidentGrading{Likelihood: likelihood, Severity: severity}},
+	}
+	for _, a := range assets {
+		i.Spec.AssetRefs = append(i.Spec.AssetRefs, isms.LocalObjectReference{Name: a})
+	}
+	return i
+}
+
+// graded records the operator's grading of the incident's current spec, with conditions.
+func graded(i *isms.SecurityIncident, reportable bool, conditions ...metav1.Condition) {
+	deadline := metav1.NewTime(i.Spec.AwareAt.Add(72 * time.Hour))
+	i.Status = isms.SecurityIncidentStatus{ObservedGeneration: i.Generation, Reportable: &reportable, NotificationDeadline: &deadline, Conditions: conditions}
+}
+
+func incidentCondition(conditionType string, status metav1.ConditionStatus, reason, message string) metav1.Condition {
+	return metav1.Condition{Type: conditionType, Status: status, Reason: reason, Message: message}
+}
+
+// seededIncidents are the incident register of seeded(), by cluster:
+//
+// beta/hr/rota-export-misdirected: the staff system's rota export, with patients' names,
+// emailed to the wrong trust; reported to the ICO 30 hours after awareness, contained,
+// closed in October with lessons learned; GOV-01's Risk stood when it was detected.
+//
+// alpha/epr/snapshot-on-laptop: open, reportable, aware 4 days before now and not
+// reported; the operator last graded it before its deadline, so its status still says
+// AwaitingNotification: the report finds it overdue all the same. Not contained.
+//
+// alpha/epr/letter-wrong-address: open, reportable on the grid, the DPO decided not to
+// notify, with a justification; contained.
+//
+// beta/web/directory-mobile-numbers: open, not graded yet (empty status), within its
+// deadline.
+//
+// beta/hr/payslips-wrong-team: graded not reportable, closed in March 2025: more than 12
+// months before now, so in the register but not in the board's counts.
+func seededIncidents() (alpha, beta []isms.SecurityIncident) {
+	rota := incident("hr", "rota-export-misdirected", "Rota export with patients' names emailed to the wrong trust",
+		"2026-09-14T07:30:00Z", "2026-09-14T09:00:00Z", 3, 3, "staff-records")
+	rota.Spec.Notifications = &isms.IncidentNotifications{ICO: &isms.RegulatorNotification{Reference: "DSPT-26-0914-0172",
+		NotifiedAt: at("2026-09-15T15:00:00Z"), NotifiedBy: priya}}
+	rota.Spec.Actions = []isms.IncidentAction{{Kind: isms.ActionContainment, Description: "The other trust confirmed deletion in writing.", Done: true}}
+	rota.Spec.LessonsLearned = "The rota export goes only to named recipients in the trust's address book, without patients' names."
+	rota.Spec.Closure = &isms.IncidentClosure{ClosedAt: at("2026-10-20T16:00:00Z"), ClosedBy: jane}
+	graded(&rota, true,
+		incidentCondition(isms.ConditionNotificationOverdue, metav1.ConditionFalse, "Notified", "reported to the ICO within 72 hours of awareness"),
+		incidentCondition(isms.ConditionContained, metav1.ConditionTrue, "ContainmentDone", "every containment action is done (1)"),
+		incidentCondition(isms.ConditionClosed, metav1.ConditionTrue, "Closed", "closed by Jane Smith at 2026-10-20T16:00:00Z"))
+	rota.Status.RisksAtDetection = []isms.IncidentRisk{{Name: "staff-records-gov-01", Asset: "staff-records", Control: isms.ControlReviewed, State: isms.StateOpen}}
+
+	snapshot := incident("epr", "snapshot-on-laptop", "EPR database snapshot copied to a contractor's unencrypted laptop",
+		"2026-11-19T10:00:00Z", "2026-11-19T12:00:00Z", 4, 4, "patient-records")
+	snapshot.Spec.Actions = []isms.IncidentAction{{Kind: isms.ActionContainment, Description: "Recover the laptop and wipe the copy."}}
+	graded(&snapshot, true,
+		incidentCondition(isms.ConditionNotificationDue, metav1.ConditionTrue, "AwaitingNotification", "reportable: report it to the ICO by 2026-11-22T12:00:00Z"),
+		incidentCondition(isms.ConditionNotificationOverdue, metav1.ConditionFalse, "AwaitingNotification", "the deadline 2026-11-22T12:00:00Z has not passed"),
+		incidentCondition(isms.ConditionContained, metav1.ConditionFalse, "ContainmentPending", "1 of 1 containment actions not done"))
+	snapshot.Status.RisksAtDetection = []isms.IncidentRisk{{Name: "patient-records-enc-01", Asset: "patient-records", Control: isms.ControlEncryptedVolumes, State: isms.StateOpen}}
+
+	letter := incident("epr", "letter-wrong-address", "Appointment letter sent to a patient's previous address",
+		"2026-11-10T09:00:00Z", "2026-11-10T11:00:00Z", 2, 2, "appointments")
+	letter.Spec.DecisionNotToNotify = &isms.NotificationDecision{
+		Justification: "One letter, returned unopened by the new occupant the next day; it held an appointment time and no clinical detail.",
+		DecidedBy:     priya, DecidedAt: at("2026-11-11T10:00:00Z")}
+	letter.Spec.Actions = []isms.IncidentAction{{Kind: isms.ActionContainment, Description: "Letter returned unopened.", Done: true}}
+	graded(&letter, true,
+		incidentCondition(isms.ConditionNotificationOverdue, metav1.ConditionFalse, "DecidedNotToNotify", "Priya Shah decided not to report it"),
+		incidentCondition(isms.ConditionContained, metav1.ConditionTrue, "ContainmentDone", "every containment action is done (1)"))
+
+	directory := incident("web", "directory-mobile-numbers", "Staff directory page showed personal mobile numbers",
+		"2026-11-23T08:00:00Z", "2026-11-23T09:00:00Z", 2, 2, "public-site")
+
+	payslips := incident("hr", "payslips-wrong-team", "Payslips printed on the shared printer and collected by another team",
+		"2025-03-03T09:00:00Z", "2025-03-03T10:00:00Z", 1, 2, "staff-records")
+	payslips.Spec.LessonsLearned = "- Payslips print only to the payroll team's secure printer."
+	payslips.Spec.Closure = &isms.IncidentClosure{ClosedAt: at("2025-03-20T12:00:00Z"), ClosedBy: jane}
+	graded(&payslips, false,
+		incidentCondition(isms.ConditionContained, metav1.ConditionUnknown, "NoContainmentRecorded", "no containment action is recorded in spec.actions"))
+
+	return []isms.SecurityIncident{snapshot, letter}, []isms.SecurityIncident{directory, rota, payslips}
 }
 
 // seeded is a register of two clusters, listed out of order (the report sorts them):
@@ -246,18 +334,23 @@ func seeded() *Register {
 		},
 	}
 
+	alphaIncidents, betaIncidents := seededIncidents()
 	return &Register{Clusters: []Cluster{
 		{
-			Name:   "beta",
-			Assets: []isms.InformationAsset{publicSite, staffRecords},
-			Risks:  []isms.Risk{closed, gov01, enc02, resolved, bcp01, payroll},
-			Plans:  []isms.ContinuityPlan{hrPlan},
+			Name:            "beta",
+			Assets:          []isms.InformationAsset{publicSite, staffRecords},
+			Risks:           []isms.Risk{closed, gov01, enc02, resolved, bcp01, payroll},
+			Plans:           []isms.ContinuityPlan{hrPlan},
+			Incidents:       betaIncidents,
+			IncidentsServed: true,
 		},
 		{
-			Name:   "alpha",
-			Assets: []isms.InformationAsset{patientRecords, appointments},
-			Risks:  []isms.Risk{supplier, enc01, acc01},
-			Plans:  []isms.ContinuityPlan{eprPlan},
+			Name:            "alpha",
+			Assets:          []isms.InformationAsset{patientRecords, appointments},
+			Risks:           []isms.Risk{supplier, enc01, acc01},
+			Plans:           []isms.ContinuityPlan{eprPlan},
+			Incidents:       alphaIncidents,
+			IncidentsServed: true,
 		},
 	}}
 }

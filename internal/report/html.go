@@ -27,7 +27,8 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"join": strings.Join,
+	"hours": formatHours,
+	"join":  strings.Join,
 	"orDash": func(s string) string {
 		if s == "" {
 			return "—"
@@ -53,6 +54,7 @@ type htmlView struct {
 	Plans         []planRow
 	OverdueRisks  []riskRow
 	OverdueAssets []overdueAsset
+	Incidents     incidentsView
 	// Unevaluated are the assets no operator has evaluated (cluster/namespace/name):
 	// outside the namespaces it works in, or not reached yet.
 	Unevaluated []string
@@ -97,8 +99,15 @@ type overdueAsset struct {
 
 // WriteHTML writes the report as one self-contained HTML document: the 5x5 heat map of
 // Open risks, compliance by asset and by control family, coverage by standard, continuity
-// plan readiness, and overdue reviews, across every cluster of the register. Each
-// heat-map cell carries data-likelihood, data-consequence and data-count attributes.
+// plan readiness, information security incidents, and overdue reviews, across every
+// cluster of the register. Each heat-map cell carries data-likelihood, data-consequence
+// and data-count attributes.
+//
+// The incidents section counts the open incidents and those closed in the 12 months
+// before now: how many are reportable (and not graded yet), not reported to the ICO by
+// their deadline, reported late, and the median and longest hours from awareness to the
+// report; it lists the open ones, those overdue first, and the closed ones compactly. It
+// names each cluster that does not serve SecurityIncidents instead of counting none there.
 func WriteHTML(w io.Writer, reg *Register, now time.Time) error {
 	clusters := sortedClusters(reg)
 	results := allResults(clusters)
@@ -110,6 +119,7 @@ func WriteHTML(w io.Writer, reg *Register, now time.Time) error {
 		Families:    families(results),
 		Standards:   coverage(results),
 		Plans:       planRows(clusters, now),
+		Incidents:   newIncidentsView(clusters, now),
 	}
 
 	var counts [6][6]int // [likelihood][consequence], 1-based

@@ -25,7 +25,8 @@ import (
 // crowded is a register as a large trust's looks: kubeconfig contexts named as the cloud
 // CLIs name them (long, no spaces), namespaces and asset names of 40 to 63 characters
 // with no space to break at, owners with long names and addresses, assets failing all 11
-// controls, long risk titles, plans covering many assets. The report must fit it in a
+// controls, long risk titles, plans covering many assets, and incidents against many of
+// them, foreseen by many Risks, with long justifications and lessons. The report must fit it in a
 // 1280-pixel browser window as well as the seeded one.
 func crowded() *Register {
 	clusters := []string{
@@ -84,9 +85,46 @@ func crowded() *Register {
 				},
 			})
 		}
+		cluster.Incidents, cluster.IncidentsServed = crowdedIncidents(namespaces), true
 		reg.Clusters = append(reg.Clusters, cluster)
 	}
 	return reg
+}
+
+// crowdedIncidents are, in each namespace, an open incident past its deadline against 8
+// assets and foreseen by their 32 Risks, one decided not to notify at length, and one
+// closed with long lessons.
+func crowdedIncidents(namespaces []string) []isms.SecurityIncident {
+	long := strings.Repeat("The export job's recipient check was bypassed by a misconfigured distribution list. ", 12)
+	var out []isms.SecurityIncident
+	for _, ns := range namespaces {
+		var assets []string
+		for i := range 8 {
+			assets = append(assets, fmt.Sprintf("patient-administration-system-appointments-referrals-%02d", i))
+		}
+		overdue := incident(ns, "patient-administration-system-referrals-export-misdirected-01",
+			"Referral letters for 4,000 patients exported to an unintended external recipient through a misconfigured distribution list",
+			"2026-11-18T08:00:00Z", "2026-11-18T09:00:00Z", 5, 5, assets...)
+		overdue.Spec.Actions = []isms.IncidentAction{{Kind: isms.ActionContainment, Description: "Recall."}}
+		graded(&overdue, true, incidentCondition(isms.ConditionContained, metav1.ConditionFalse, "ContainmentPending", "1 of 1 containment actions not done"))
+		for i := range 32 {
+			overdue.Status.RisksAtDetection = append(overdue.Status.RisksAtDetection, isms.IncidentRisk{
+				Name: fmt.Sprintf("%s-%s", assets[i%8], strings.ToLower(string(controls.Catalogue[i%len(controls.Catalogue)].ID))), Asset: assets[i%8],
+				Control: controls.Catalogue[i%len(controls.Catalogue)].ID, State: isms.StateOpen})
+		}
+		decided := incident(ns, "patient-administration-system-referrals-export-misdirected-02", "Referral letter sent to a previous address",
+			"2026-11-20T08:00:00Z", "2026-11-20T09:00:00Z", 2, 2, assets[0])
+		decided.Spec.DecisionNotToNotify = &isms.NotificationDecision{Justification: long, DecidedBy: priya, DecidedAt: at("2026-11-21T09:00:00Z")}
+		closed := incident(ns, "patient-administration-system-referrals-export-misdirected-03", overdue.Spec.Title,
+			"2026-06-01T08:00:00Z", "2026-06-01T09:00:00Z", 4, 4, assets...)
+		closed.Spec.Notifications = &isms.IncidentNotifications{ICO: &isms.RegulatorNotification{Reference: "DSPT-26-0601-0123456789-ABCDEFGHIJ",
+			NotifiedAt: at("2026-06-05T09:30:00Z"), NotifiedBy: priya}}
+		closed.Spec.LessonsLearned = long
+		closed.Spec.Closure = &isms.IncidentClosure{ClosedAt: at("2026-07-01T09:00:00Z"), ClosedBy: priya}
+		graded(&closed, true)
+		out = append(out, overdue, decided, closed)
+	}
+	return out
 }
 
 // viewportWidth is the width the report must fit: a 1280-pixel browser window less its
@@ -213,6 +251,15 @@ func TestWriteHTMLFitsA1280PixelWindow(t *testing.T) {
 					if got := len(elements(tds[8], func(n *xhtml.Node) bool { return n.Data == "br" })); got != 10 {
 						t.Errorf("the failing controls %q are on %d lines, want 11", text(tds[8]), got+1)
 					}
+				}
+				// An open incident's 8 assets, one to a line, like the failing controls.
+				incidents := elements(doc, func(n *xhtml.Node) bool { v, _ := attr(n, "class"); return n.Data == "table" && v == "incidents" })
+				if len(incidents) != 1 {
+					t.Fatalf("want one table of class incidents (open incidents), got %d", len(incidents))
+				}
+				tds := elements(elements(incidents[0], hasAttr("data-incident"))[0], func(n *xhtml.Node) bool { return n.Data == "td" })
+				if got := len(elements(tds[3], func(n *xhtml.Node) bool { return n.Data == "br" })); got != 7 {
+					t.Errorf("the incident's assets %q are on %d lines, want 8", text(tds[3]), got+1)
 				}
 			}
 		})

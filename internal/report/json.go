@@ -13,12 +13,16 @@ const JSONAPIVersion = "isms.nhs.uk/report/v1"
 
 // jsonReport is the JSON report. Field names are stable: consumers script against them.
 type jsonReport struct {
-	APIVersion  string      `json:"apiVersion"`
-	GeneratedAt string      `json:"generatedAt"`
-	Clusters    []string    `json:"clusters"`
-	Risks       []riskRow   `json:"risks"`
-	Assets      []jsonAsset `json:"assets"`
-	Plans       []jsonPlan  `json:"plans"`
+	APIVersion  string         `json:"apiVersion"`
+	GeneratedAt string         `json:"generatedAt"`
+	Clusters    []string       `json:"clusters"`
+	Risks       []riskRow      `json:"risks"`
+	Assets      []jsonAsset    `json:"assets"`
+	Plans       []jsonPlan     `json:"plans"`
+	Incidents   []jsonIncident `json:"incidents"`
+	// IncidentsNotServed are the clusters that do not serve SecurityIncidents: their
+	// incidents are unknown, not none.
+	IncidentsNotServed []string `json:"incidentsNotServed"`
 }
 
 // jsonAsset is one asset's compliance.
@@ -68,9 +72,41 @@ type jsonPlan struct {
 	ExerciseOverdue  bool     `json:"exerciseOverdue"`
 }
 
+// jsonIncident is one SecurityIncident, as WriteIncidentsCSV writes it. Times are RFC 3339,
+// "" when unknown.
+type jsonIncident struct {
+	Cluster    string   `json:"cluster"`
+	Namespace  string   `json:"namespace"`
+	Name       string   `json:"name"`
+	Title      string   `json:"title"`
+	Assets     []string `json:"assets"`
+	DetectedAt string   `json:"detectedAt"`
+	AwareAt    string   `json:"awareAt"`
+	Likelihood int32    `json:"likelihood"`
+	Severity   int32    `json:"severity"`
+	// Reportable is the operator's grading, null when it has not graded the incident yet.
+	Reportable           *bool  `json:"reportable"`
+	NotificationDeadline string `json:"notificationDeadline"`
+	ICOReference         string `json:"icoReference"`
+	NotifiedAt           string `json:"notifiedAt"`
+	NotifiedBy           string `json:"notifiedBy"`
+	// HoursToNotify is notifiedAt - awareAt to a tenth of an hour, null when not notified.
+	HoursToNotify *float64 `json:"hoursToNotify"`
+	// NotificationOverdue is DeadlinePassed, NotifiedLate or "".
+	NotificationOverdue string `json:"notificationOverdue"`
+	// DecisionNotToNotify is the decision's justification, "" when none.
+	DecisionNotToNotify string `json:"decisionNotToNotify"`
+	// Contained is the Contained condition's status, "" before the operator graded it.
+	Contained        string              `json:"contained"`
+	ClosedAt         string              `json:"closedAt"`
+	RisksAtDetection []isms.IncidentRisk `json:"risksAtDetection"`
+	LessonsLearned   string              `json:"lessonsLearned"`
+}
+
 // WriteJSON writes the report as one JSON document: the risk register's rows (the same
 // as WriteCSV's), each asset's compliance control by control, and each continuity plan's
-// readiness, every entry labelled with its cluster.
+// readiness, and the incident register (as WriteIncidentsCSV's rows, with the clusters
+// that do not serve it), every entry labelled with its cluster.
 func WriteJSON(w io.Writer, reg *Register, now time.Time) error {
 	clusters := sortedClusters(reg)
 	report := jsonReport{
@@ -80,6 +116,9 @@ func WriteJSON(w io.Writer, reg *Register, now time.Time) error {
 		Risks:       riskRows(clusters, reg.bands(), now),
 		Assets:      []jsonAsset{},
 		Plans:       []jsonPlan{},
+		Incidents:   []jsonIncident{},
+		// Never null: a consumer iterates it.
+		IncidentsNotServed: append([]string{}, notServed(clusters)...),
 	}
 	for _, a := range allResults(clusters) {
 		asset := jsonAsset{
@@ -105,6 +144,24 @@ func WriteJSON(w io.Writer, reg *Register, now time.Time) error {
 			LastBackup: rfc3339(p.LastBackup), LastExercise: rfc3339(p.LastExercise), LastExerciseType: string(p.LastExerciseType),
 			NextExerciseDue: rfc3339(p.NextExerciseDue), ExerciseOverdue: p.ExerciseOverdue,
 		})
+	}
+	for _, r := range incidentRows(clusters, now) {
+		incident := jsonIncident{
+			Cluster: r.Cluster, Namespace: r.Namespace, Name: r.Name, Title: r.Title, Assets: r.Assets,
+			DetectedAt: rfc3339(r.DetectedAt), AwareAt: rfc3339(r.AwareAt), Likelihood: r.Likelihood, Severity: r.Severity,
+			Reportable: r.Reportable, NotificationDeadline: rfc3339(r.Deadline),
+			ICOReference: r.ICOReference, NotifiedAt: rfc3339(r.NotifiedAt), NotifiedBy: r.NotifiedBy,
+			NotificationOverdue: r.Overdue, DecisionNotToNotify: r.Decision, Contained: string(r.Contained),
+			ClosedAt: rfc3339(r.ClosedAt), RisksAtDetection: r.RisksAtDetection, LessonsLearned: r.LessonsLearned,
+		}
+		if r.Notified() {
+			h := hours(r.ToNotify())
+			incident.HoursToNotify = &h
+		}
+		if incident.RisksAtDetection == nil {
+			incident.RisksAtDetection = []isms.IncidentRisk{}
+		}
+		report.Incidents = append(report.Incidents, incident)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

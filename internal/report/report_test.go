@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -151,13 +153,15 @@ func TestWriteCSV(t *testing.T) {
 }
 
 func TestWriteCSVOfAnEmptyRegisterIsItsHeader(t *testing.T) {
-	for name, reg := range map[string]*Register{"nil": nil, "no clusters": {}, "an empty cluster": {Clusters: []Cluster{{Name: "a"}}}} {
-		var buf bytes.Buffer
-		if err := WriteCSV(&buf, reg, now); err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.Count(buf.String(), "\n"); got != 1 {
-			t.Errorf("%s: got %d lines, want the header alone:\n%s", name, got, buf.String())
+	for format, write := range map[string]func(io.Writer, *Register, time.Time) error{"csv": WriteCSV, "incidents": WriteIncidentsCSV} {
+		for name, reg := range map[string]*Register{"nil": nil, "no clusters": {}, "an empty cluster": {Clusters: []Cluster{{Name: "a"}}}} {
+			var buf bytes.Buffer
+			if err := write(&buf, reg, now); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Count(buf.String(), "\n"); got != 1 {
+				t.Errorf("%s of %s: got %d lines, want the header alone:\n%s", format, name, got, buf.String())
+			}
 		}
 	}
 }
@@ -247,6 +251,36 @@ func TestWriteJSON(t *testing.T) {
 	if diff := cmp.Diff(wantPlans, report.Plans); diff != "" {
 		t.Errorf("plans mismatch (-want +got):\n%s", diff)
 	}
+
+	// Incidents: the rows of WriteIncidentsCSV, typed; field names checked on one whole.
+	incidents := doc["incidents"].([]any)
+	if len(incidents) != 5 {
+		t.Fatalf("got %d incidents, want 5", len(incidents))
+	}
+	wantRota := map[string]any{
+		"cluster": "beta", "namespace": "hr", "name": "rota-export-misdirected",
+		"title": "Rota export with patients' names emailed to the wrong trust", "assets": []any{"staff-records"},
+		"detectedAt": "2026-09-14T07:30:00Z", "awareAt": "2026-09-14T09:00:00Z", "likelihood": 3.0, "severity": 3.0,
+		"reportable": true, "notificationDeadline": "2026-09-17T09:00:00Z", "icoReference": "DSPT-26-0914-0172",
+		"notifiedAt": "2026-09-15T15:00:00Z", "notifiedBy": "Priya Shah <priya.shah@nhs.net>", "hoursToNotify": 30.0,
+		"notificationOverdue": "", "decisionNotToNotify": "", "contained": "True", "closedAt": "2026-10-20T16:00:00Z",
+		"risksAtDetection": []any{map[string]any{"name": "staff-records-gov-01", "asset": "staff-records", "control": "GOV-01", "state": "Open"}},
+		"lessonsLearned":   "The rota export goes only to named recipients in the trust's address book, without patients' names.",
+	}
+	if diff := cmp.Diff(wantRota, incidents[3]); diff != "" {
+		t.Errorf("incident mismatch (-want +got):\n%s", diff)
+	}
+	directory := incidents[4].(map[string]any)
+	if directory["reportable"] != nil || directory["hoursToNotify"] != nil || directory["contained"] != "" {
+		t.Errorf("an incident not graded yet: reportable %v, hoursToNotify %v, contained %q; want null, null, empty",
+			directory["reportable"], directory["hoursToNotify"], directory["contained"])
+	}
+	if got := incidents[1].(map[string]any)["notificationOverdue"]; got != "DeadlinePassed" {
+		t.Errorf("notificationOverdue of the unreported incident past its deadline = %v, want DeadlinePassed", got)
+	}
+	if !cmp.Equal(doc["incidentsNotServed"], []any{}) {
+		t.Errorf("incidentsNotServed = %#v, want []", doc["incidentsNotServed"])
+	}
 }
 
 func TestWriteJSONOfAnEmptyRegisterHasEmptyLists(t *testing.T) {
@@ -258,7 +292,7 @@ func TestWriteJSONOfAnEmptyRegisterHasEmptyLists(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, field := range []string{"clusters", "risks", "assets", "plans"} {
+	for _, field := range []string{"clusters", "risks", "assets", "plans", "incidents", "incidentsNotServed"} {
 		if !cmp.Equal(doc[field], []any{}) {
 			t.Errorf("%s = %#v, want [] (consumers iterate it)", field, doc[field])
 		}
@@ -267,7 +301,7 @@ func TestWriteJSONOfAnEmptyRegisterHasEmptyLists(t *testing.T) {
 
 func TestWriteSoA(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteSoA(&buf, seeded()); err != nil {
+	if err := WriteSoA(&buf, seeded(), now); err != nil {
 		t.Fatal(err)
 	}
 	records, err := csv.NewReader(&buf).ReadAll()
@@ -279,8 +313,8 @@ func TestWriteSoA(t *testing.T) {
 	if diff := cmp.Diff(wantHeader, records[0]); diff != "" {
 		t.Errorf("header mismatch (-want +got):\n%s", diff)
 	}
-	if len(records)-1 != len(controls.Catalogue) {
-		t.Fatalf("got %d rows, want one per control (%d)", len(records)-1, len(controls.Catalogue))
+	if len(records)-1 != len(controls.Catalogue)+1 {
+		t.Fatalf("got %d rows, want one per control (%d) and incident management", len(records)-1, len(controls.Catalogue))
 	}
 	// Columns from "applies" on; ID, title and references are checked against the catalogue.
 	want := map[string][]string{
@@ -314,6 +348,20 @@ func TestWriteSoA(t *testing.T) {
 			t.Errorf("%s (%s) mismatch (-want +got):\n%s", c.ID, reasons[string(c.ID)], diff)
 		}
 	}
+	// Incident management is organisational: no asset columns; passing and failing count
+	// the 4 incidents open or closed in the last 12 months by the 72-hour rule: the one
+	// reported in 30 hours and the one decided not to notify pass, the one not reported by
+	// its deadline fails, the one not graded yet is within its deadline.
+	wantIncidents := []string{"incident-management",
+		"Information security incidents are recorded against their assets, and reportable ones reported to the ICO within 72 hours",
+		"iso27001-2022:A.5.24 iso27001-2022:A.5.25 iso27001-2022:A.5.26 iso27001-2022:A.5.27 iso27001-2022:A.5.28 caf-3.2:D1 caf-3.2:D2 ndg:6 nhs-cop-2007:24",
+		"yes", "", "", "", "2", "1", "66%",
+		"organisational control, counted per incident, not per asset: 4 incidents open or closed since 2025-11-23; " +
+			"failing: not reported to the ICO within 72 hours of awareness when reportable or not graded yet (1 still not reported, 0 reported late); " +
+			"passing: reported in time, graded not reportable, or decided not to notify with a justification; counted neither way: 1 within their deadline"}
+	if diff := cmp.Diff(wantIncidents, records[len(records)-1]); diff != "" {
+		t.Errorf("incident management mismatch (-want +got):\n%s", diff)
+	}
 }
 
 func TestWriteSoAWithNothingApplying(t *testing.T) {
@@ -322,7 +370,7 @@ func TestWriteSoAWithNothingApplying(t *testing.T) {
 	site := asset("web", "public-site", isms.ClassificationOfficial, isms.CriticalityLow)
 	reg := &Register{Clusters: []Cluster{{Name: "only", Assets: []isms.InformationAsset{site}}}}
 	var buf bytes.Buffer
-	if err := WriteSoA(&buf, reg); err != nil {
+	if err := WriteSoA(&buf, reg, now); err != nil {
 		t.Fatal(err)
 	}
 	records, err := csv.NewReader(&buf).ReadAll()
@@ -330,7 +378,7 @@ func TestWriteSoAWithNothingApplying(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string][]string{}
-	for _, row := range records[1:] {
+	for _, row := range records[1 : len(records)-1] {
 		got[row[0]] = row[3:]
 	}
 	for _, id := range []string{"ENC-03", "BCP-01"} {

@@ -81,7 +81,7 @@ func (a assetResult) failing() []string {
 }
 
 // sortedClusters returns the register's clusters sorted by name, each with its assets,
-// risks and plans sorted by namespace and name, so every output is deterministic
+// risks, plans and incidents sorted by namespace and name, so every output is deterministic
 // whatever order the caller built the register in. The input is not changed.
 func sortedClusters(reg *Register) []Cluster {
 	if reg == nil {
@@ -91,10 +91,11 @@ func sortedClusters(reg *Register) []Cluster {
 	slices.SortStableFunc(clusters, func(a, b Cluster) int { return strings.Compare(a.Name, b.Name) })
 	for i := range clusters {
 		c := &clusters[i]
-		c.Assets, c.Risks, c.Plans = slices.Clone(c.Assets), slices.Clone(c.Risks), slices.Clone(c.Plans)
+		c.Assets, c.Risks, c.Plans, c.Incidents = slices.Clone(c.Assets), slices.Clone(c.Risks), slices.Clone(c.Plans), slices.Clone(c.Incidents)
 		sortByNamespaceAndName(c.Assets, func(a isms.InformationAsset) (string, string) { return a.Namespace, a.Name })
 		sortByNamespaceAndName(c.Risks, func(r isms.Risk) (string, string) { return r.Namespace, r.Name })
 		sortByNamespaceAndName(c.Plans, func(p isms.ContinuityPlan) (string, string) { return p.Namespace, p.Name })
+		sortByNamespaceAndName(c.Incidents, func(i isms.SecurityIncident) (string, string) { return i.Namespace, i.Name })
 	}
 	return clusters
 }

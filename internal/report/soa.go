@@ -4,8 +4,10 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
@@ -28,8 +30,20 @@ var soaHeader = []string{
 // empty when none was evaluated); and, for every asset that sets a control Required by
 // default to NotRequired, "cluster/namespace/asset: reason" from the asset's
 // spec.controls.justifications, or "no justification recorded".
-func WriteSoA(w io.Writer, reg *Register) error {
-	results := allResults(sortedClusters(reg))
+//
+// A last row, incident-management, is the organisational control the incident register
+// evidences. It applies to the organisation, not to assets, so its asset columns are
+// empty; its passing and failing count incidents (open, or closed in the 12 months before
+// now) by the 72-hour rule of UK GDPR Article 33, as the board report decides it: failing
+// are those not reported to the ICO by awareAt + 72 hours although reportable or not
+// graded yet, and those reported late; passing those reported in time, graded not
+// reportable, or decided not to notify with a recorded justification; an incident still
+// within its deadline counts neither way. Its last column says so in words, with the
+// incidents counted, and names any cluster that does not serve SecurityIncidents, whose
+// incidents are not counted; when no cluster serves them the counts are empty, not 0.
+func WriteSoA(w io.Writer, reg *Register, now time.Time) error {
+	clusters := sortedClusters(reg)
+	results := allResults(clusters)
 	out := csv.NewWriter(w)
 	if err := out.Write(soaHeader); err != nil {
 		return err
@@ -55,12 +69,47 @@ func WriteSoA(w io.Writer, reg *Register) error {
 			strconv.Itoa(levels[isms.LevelRequired]), strconv.Itoa(levels[isms.LevelRecommended]), strconv.Itoa(levels[isms.LevelNotRequired]),
 			strconv.Itoa(t.Passing), strconv.Itoa(t.Failing), t.PassRate(), strings.Join(justifications, "; "),
 		}
-		if err := out.Write(row); err != nil {
+		if err := out.Write(spreadsheetSafe(row)); err != nil {
 			return err
 		}
 	}
+	if err := out.Write(spreadsheetSafe(incidentManagement(clusters, now))); err != nil {
+		return err
+	}
 	out.Flush()
 	return out.Error()
+}
+
+// incidentManagementReferences map incident management to the standards, as the
+// catalogue's references do.
+var incidentManagementReferences = []string{
+	"iso27001-2022:A.5.24", "iso27001-2022:A.5.25", "iso27001-2022:A.5.26", "iso27001-2022:A.5.27", "iso27001-2022:A.5.28",
+	"caf-3.2:D1", "caf-3.2:D2", "ndg:6", "nhs-cop-2007:24",
+}
+
+// incidentManagement is the Statement of Applicability's row of incident management (see
+// WriteSoA).
+func incidentManagement(clusters []Cluster, now time.Time) []string {
+	view := newIncidentsView(clusters, now)
+	var t tally
+	for _, r := range slices.Concat(view.OpenRows, view.ClosedRows) {
+		t.add(controlResult{Outcome: r.notificationOutcome()})
+	}
+	passing, failing := strconv.Itoa(t.Passing), strconv.Itoa(t.Failing)
+	note := fmt.Sprintf("organisational control, counted per incident, not per asset: %d incidents open or closed since %s; "+
+		"failing: not reported to the ICO within 72 hours of awareness when reportable or not graded yet (%d still not reported, %d reported late); "+
+		"passing: reported in time, graded not reportable, or decided not to notify with a justification; counted neither way: %d within their deadline",
+		view.Counted, view.Since.UTC().Format(dateLayout), view.DeadlinePassed, view.NotifiedLate, t.NotEvaluated)
+	switch {
+	case view.Unknown:
+		passing, failing, note = "", "", "organisational control: no cluster serves SecurityIncidents (upgrade their CRDs), so no incident is counted"
+	case len(view.NotServed) > 0:
+		note += fmt.Sprintf("; not counted: %s, which do not serve SecurityIncidents (upgrade their CRDs)", strings.Join(view.NotServed, ", "))
+	}
+	return []string{
+		"incident-management", "Information security incidents are recorded against their assets, and reportable ones reported to the ICO within 72 hours",
+		strings.Join(incidentManagementReferences, " "), "yes", "", "", "", passing, failing, t.PassRate(), note,
+	}
 }
 
 // justification is the reason the asset records for its level of a control.
