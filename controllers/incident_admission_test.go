@@ -147,11 +147,12 @@ func TestAnIncidentRecorderCannotBeForgedWhileTheWebhookIsAbsent(t *testing.T) {
 				}
 			}
 
-			// Bob may not change the part under her name, claim her record as his without
-			// changing the part, nor move when she recorded it.
+			// Bob may not change the part under her name, claim her record as his or erase it
+			// without changing the part, nor move when she recorded it.
 			for what, change := range map[string]func(*isms.SecurityIncident){
 				"changing the part under another's name": func(i *isms.SecurityIncident) { part.write(i, time.Now().Add(time.Hour)) },
 				"claiming another's record":              func(i *isms.SecurityIncident) { i.Annotations[part.by] = "bob@nhs.net" },
+				"erasing another's record":               func(i *isms.SecurityIncident) { delete(i.Annotations, part.by); delete(i.Annotations, part.at) },
 			} {
 				refused(updateAs(t, bob, own.DeepCopy(), change), what, part.by)
 			}

@@ -86,11 +86,14 @@ func (c risksCollector) Collect(ch chan<- prometheus.Metric) {
 
 // incidentsCollector counts SecurityIncidents from the cache at each scrape, as the
 // incident controller last decided them, once their kind is watched; only the leader
-// reports.
+// reports. The cache holds every namespace's incidents: a scoped cache of an optional kind
+// would stop the manager from starting on a cluster that does not serve it.
 type incidentsCollector struct {
 	reader    client.Reader
 	leader    <-chan struct{}
 	installed func() bool
+	// scope: an incident elsewhere is not graded, so it is not counted, not even as 0.
+	scope Scope
 }
 
 func (c incidentsCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -115,6 +118,9 @@ func (c incidentsCollector) Collect(ch chan<- prometheus.Metric) {
 	type key struct{ namespace, state string }
 	counts, overdue := map[key]int{}, map[string]int{}
 	for _, incident := range list.Items {
+		if !c.scope.Contains(incident.Namespace) {
+			continue
+		}
 		state := "open"
 		if incident.Spec.Closure != nil {
 			state = "closed"
@@ -142,7 +148,7 @@ func registerMetrics(reader client.Reader, leader <-chan struct{}, scope Scope, 
 	scopeInfo.Reset()
 	scopeInfo.WithLabelValues(strings.Join(scope.namespaces(), ","), strings.Join(scope.Exclude, ",")).Set(1)
 	for _, c := range []prometheus.Collector{buildInfo, scopeInfo, controlFailing, assetCompliant, evaluationDuration,
-		risksCollector{reader, leader}, incidentsCollector{reader, leader, incidentsWatched}} {
+		risksCollector{reader, leader}, incidentsCollector{reader, leader, incidentsWatched, scope}} {
 		if err := ctrlmetrics.Registry.Register(c); err != nil {
 			if _, already := err.(prometheus.AlreadyRegisteredError); !already {
 				return err

@@ -83,7 +83,7 @@ func TestIncidentNotificationClock(t *testing.T) {
 	// Reported late, then closed with lessons learned.
 	updateIncident(t, incident, func(i *isms.SecurityIncident) {
 		i.Spec.Notifications = &isms.IncidentNotifications{ICO: &isms.RegulatorNotification{Reference: "DSPT-19-1234",
-			NotifiedAt: metav1.NewTime(aware.Add(75 * time.Hour)), NotifiedBy: isms.Person{Name: "Data Protection Officer"}}}
+			NotifiedAt: metav1.NewTime(aware.Add(72*time.Hour + 30*time.Minute)), NotifiedBy: isms.Person{Name: "Data Protection Officer"}}}
 		i.Spec.LessonsLearned = "The out-of-hours rota had no IG cover: the DPO's deputy now takes reports at weekends."
 		i.Spec.Closure = &isms.IncidentClosure{ClosedAt: metav1.NewTime(aware.Add(80 * time.Hour)), ClosedBy: isms.Person{Name: "SIRO"}}
 	})
@@ -189,4 +189,24 @@ func gauge(t *testing.T, name string, labels map[string]string) float64 {
 		}
 	}
 	return -1
+}
+
+// TestIncidentDeadlineIsRecheckedWithoutAChange: an incident due a few seconds before its
+// deadline turns overdue when the deadline passes, with nothing written to it: the
+// controller re-checks it at its deadline.
+func TestIncidentDeadlineIsRecheckedWithoutAChange(t *testing.T) {
+	ns := env.Namespace(t)
+	aware := time.Now().Add(-incidents.NotificationWindow + 5*time.Second).Truncate(time.Second)
+	incident := &isms.SecurityIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pager-list-posted"},
+		Spec: isms.SecurityIncidentSpec{Title: "On-call list with home addresses posted to a public channel", AssetRefs: []isms.LocalObjectReference{{Name: "staff-records"}},
+			DetectedAt: metav1.NewTime(aware), AwareAt: metav1.NewTime(aware), Reporter: isms.Person{Name: "Priya Shah"},
+			Affected: []isms.SecurityProperty{isms.PropertyConfidentiality}, Grading: isms.IncidentGrading{Likelihood: 3, Severity: 2}}}
+	if err := env.Client.Create(context.Background(), incident); err != nil {
+		t.Fatal(err)
+	}
+	due := waitForIncident(t, incident, isms.ConditionNotificationDue, metav1.ConditionTrue, incidents.ReasonAwaitingNotification)
+	overdue := waitForIncident(t, incident, isms.ConditionNotificationOverdue, metav1.ConditionTrue, incidents.ReasonDeadlinePassed)
+	if overdue.Generation != due.Generation {
+		t.Errorf("the incident's spec changed (generation %d to %d): the test must see the deadline alone turn it overdue", due.Generation, overdue.Generation)
+	}
 }

@@ -405,9 +405,27 @@ func setupIncidents(ctx context.Context, mgr ctrl.Manager, cfg Config, recorder 
 	if err != nil {
 		return nil, err
 	}
+	// Risks handle the incident watch's first events before the kind counts as installed:
+	// once it does, those of closed incidents are decided again.
+	review := make(chan event.GenericEvent)
+	if err := riskController.Watch(source.Channel(review, enqueueMapped(risksOfIncident(mgr.GetCache())))); err != nil {
+		return nil, err
+	}
 	w := &optionalWatch{gvk: isms.GroupVersion.WithKind("SecurityIncident"), synced: func(ctx context.Context) error {
 		return waitForSync(ctx, mgr.GetCache(), &isms.SecurityIncident{})
-	}, onInstalled: func(context.Context) {}}
+	}, onInstalled: func(ctx context.Context) {
+		var list isms.SecurityIncidentList
+		if mgr.GetCache().List(ctx, &list) != nil {
+			return
+		}
+		go func() {
+			for i := range list.Items {
+				if list.Items[i].Spec.Closure != nil {
+					send(ctx, review, &list.Items[i])
+				}
+			}
+		}()
+	}}
 	watches := []func() error{
 		func() error {
 			return mgr.GetFieldIndexer().IndexField(ctx, &isms.SecurityIncident{}, indexIncidentAsset, incidentAssets)

@@ -264,6 +264,9 @@ func TestBadManifestsAreRefusedNamingTheField(t *testing.T) {
 			set(map[string]any{"ico": map[string]any{"reference": "DSPT-1234", "notifiedAt": "2026-11-24T11:00:00Z",
 				"notifiedBy": map[string]any{"name": "DPO"}}}, "spec.notifications")(o)
 		}, "spec.decisionNotToNotify", "contradicts notifications.ico"},
+		{"reported to the ICO before awareness", incidentSample,
+			set(map[string]any{"ico": map[string]any{"reference": "DSPT-1234", "notifiedAt": "2026-11-23T14:29:59Z", "notifiedBy": map[string]any{"name": "DPO"}}}, "spec.notifications"),
+			"spec.notifications.ico.notifiedAt", "notifiedAt must not be before awareAt"},
 		{"ICO notification without a reference", incidentSample,
 			set(map[string]any{"ico": map[string]any{"notifiedAt": "2026-11-24T11:00:00Z", "notifiedBy": map[string]any{"name": "DPO"}}}, "spec.notifications"),
 			"spec.notifications.ico.reference", "Required value"},
@@ -327,5 +330,24 @@ func TestUnknownFieldIsRefusedByKubectl(t *testing.T) {
 	out, err := env.Kubectl(strings.NewReader(typo), "apply", "-n", ns, "-f", "-")
 	if err == nil || !strings.Contains(err.Error(), `unknown field "spec.controls.encyption"`) {
 		t.Fatalf("kubectl apply with a misspelt field: got %v (%s), want it refused naming the field", err, out)
+	}
+}
+
+// TestIncidentAwarenessMovesOnlyEarlier: correcting awareAt to an earlier time is taken, a
+// later one, which would move the 72-hour deadline, is refused naming the field.
+func TestIncidentAwarenessMovesOnlyEarlier(t *testing.T) {
+	ns := env.Namespace(t)
+	incident := loadSample(t, incidentSample, ns)
+	if err := env.Client.Create(context.Background(), incident); err != nil {
+		t.Fatal(err)
+	}
+	set("2026-11-23T14:00:00Z", "spec.awareAt")(incident.Object)
+	if err := env.Client.Update(context.Background(), incident); err != nil {
+		t.Fatalf("correcting awareAt to an earlier time: %v", err)
+	}
+	set("2026-11-24T14:00:00Z", "spec.awareAt")(incident.Object)
+	err := env.Client.Update(context.Background(), incident)
+	if !apierrors.IsInvalid(err) || !namesField(err, "spec.awareAt", "awareAt may only be corrected to an earlier time") {
+		t.Fatalf("moving awareAt later: got %v, want it refused naming spec.awareAt", err)
 	}
 }

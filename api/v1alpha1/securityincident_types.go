@@ -30,6 +30,7 @@ const (
 // SecurityIncidentSpec records an actual or suspected information security incident against the assets it touched (CoP §24), graded on the NHS notification grid.
 // +kubebuilder:validation:XValidation:rule="timestamp(self.awareAt) >= timestamp(self.detectedAt)",message="awareAt must not be before detectedAt: the organisation becomes aware of an incident when or after it is detected",fieldPath=.awareAt
 // +kubebuilder:validation:XValidation:rule="!has(self.closure) || (has(self.lessonsLearned) && size(self.lessonsLearned) > 0)",message="lessonsLearned is required to close an incident",fieldPath=.lessonsLearned,reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="!has(self.notifications) || !has(self.notifications.ico) || timestamp(self.notifications.ico.notifiedAt) >= timestamp(self.awareAt)",message="notifiedAt must not be before awareAt: a report to the ICO follows the organisation becoming aware of the breach",fieldPath=.notifications.ico.notifiedAt
 // +kubebuilder:validation:XValidation:rule="!has(self.notifications) || !has(self.notifications.ico) || !has(self.decisionNotToNotify)",message="decisionNotToNotify contradicts notifications.ico: the incident was either reported to the ICO or decided not reportable",fieldPath=.decisionNotToNotify
 type SecurityIncidentSpec struct {
 	// title says in a few words what happened, e.g. "Patient list exported to the wrong trust".
@@ -55,8 +56,9 @@ type SecurityIncidentSpec struct {
 	// +required
 	DetectedAt metav1.Time `json:"detectedAt"`
 
-	// awareAt is when the organisation became aware that the incident is a breach of personal data: the 72-hour clock of UK GDPR Article 33 starts here.
+	// awareAt is when the organisation became aware that the incident is a breach of personal data: the 72-hour clock of UK GDPR Article 33 starts here. It may be corrected to an earlier time, never to a later one, which would move the deadline.
 	// +required
+	// +kubebuilder:validation:XValidation:rule="timestamp(self) <= timestamp(oldSelf)",message="awareAt may only be corrected to an earlier time: a later one would move the 72-hour deadline"
 	AwareAt metav1.Time `json:"awareAt"`
 
 	// reporter is who reported the incident.

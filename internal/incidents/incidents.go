@@ -84,10 +84,6 @@ func Status(incident *isms.SecurityIncident, risks []isms.Risk, grid Grid, now t
 	deadline := metav1.NewTime(spec.AwareAt.Add(NotificationWindow))
 	status.NotificationDeadline = &deadline
 
-	var notifiedAt *metav1.Time
-	if n := spec.Notifications; n != nil && n.ICO != nil {
-		notifiedAt = &n.ICO.NotifiedAt
-	}
 	set := func(conditionType string, value bool, reason, message string) {
 		s := metav1.ConditionFalse
 		if value {
@@ -98,26 +94,38 @@ func Status(incident *isms.SecurityIncident, risks []isms.Risk, grid Grid, now t
 	}
 	due := deadline.UTC().Format(time.RFC3339)
 	var next time.Time
+	if n := spec.Notifications; n != nil && n.ICO != nil && n.ICO.NotifiedAt.After(now) {
+		next = n.ICO.NotifiedAt.Time // a report recorded ahead of time counts from then
+	}
+	ico := Reported(spec, now)
+	overdue := NotificationOverdue(incident, &reportable, now)
 	switch {
-	case notifiedAt != nil && notifiedAt.After(deadline.Time):
-		set(isms.ConditionNotificationDue, false, ReasonNotifiedLate, fmt.Sprintf("reported to the ICO (%s) at %s", spec.Notifications.ICO.Reference, notifiedAt.UTC().Format(time.RFC3339)))
-		set(isms.ConditionNotificationOverdue, true, ReasonNotifiedLate, fmt.Sprintf("reported to the ICO at %s, after the deadline %s; record why in lessonsLearned", notifiedAt.UTC().Format(time.RFC3339), due))
-	case notifiedAt != nil:
-		set(isms.ConditionNotificationDue, false, ReasonNotified, fmt.Sprintf("reported to the ICO (%s) at %s", spec.Notifications.ICO.Reference, notifiedAt.UTC().Format(time.RFC3339)))
+	case ico != nil && overdue == ReasonNotifiedLate:
+		set(isms.ConditionNotificationDue, false, ReasonNotifiedLate, fmt.Sprintf("reported to the ICO (%s) at %s", ico.Reference, ico.NotifiedAt.UTC().Format(time.RFC3339)))
+		set(isms.ConditionNotificationOverdue, true, ReasonNotifiedLate, fmt.Sprintf("reported to the ICO at %s, after the deadline %s; record why in lessonsLearned", ico.NotifiedAt.UTC().Format(time.RFC3339), due))
+	case ico != nil:
+		set(isms.ConditionNotificationDue, false, ReasonNotified, fmt.Sprintf("reported to the ICO (%s) at %s", ico.Reference, ico.NotifiedAt.UTC().Format(time.RFC3339)))
 		set(isms.ConditionNotificationOverdue, false, ReasonNotified, "reported to the ICO within 72 hours of awareness")
 	case spec.DecisionNotToNotify != nil:
 		message := fmt.Sprintf("%s decided not to report it: %s", spec.DecisionNotToNotify.DecidedBy.Name, spec.DecisionNotToNotify.Justification)
 		set(isms.ConditionNotificationDue, false, ReasonDecidedNotToNotify, message)
 		set(isms.ConditionNotificationOverdue, false, ReasonDecidedNotToNotify, message)
+	case overdue == ReasonDeadlinePassed && !reportable:
+		message := fmt.Sprintf("graded likelihood %d, severity %d, not reportable, only after its deadline %s passed unreported: "+
+			"record the decision not to report it, with its justification, in spec.decisionNotToNotify, or report it now", spec.Grading.Likelihood, spec.Grading.Severity, due)
+		set(isms.ConditionNotificationDue, false, ReasonDeadlinePassed, message)
+		set(isms.ConditionNotificationOverdue, true, ReasonDeadlinePassed, message)
 	case !reportable:
 		message := fmt.Sprintf("graded likelihood %d, severity %d: not reportable to the ICO (reportable from likelihood %d and severity %d)",
 			spec.Grading.Likelihood, spec.Grading.Severity, grid.Likelihood, grid.Severity)
 		set(isms.ConditionNotificationDue, false, ReasonNotReportable, message)
 		set(isms.ConditionNotificationOverdue, false, ReasonNotReportable, message)
-	case now.Before(deadline.Time):
+	case overdue == "":
 		set(isms.ConditionNotificationDue, true, ReasonAwaitingNotification, fmt.Sprintf("reportable: report it to the ICO through the Data Security and Protection Toolkit by %s, and record the reference in spec.notifications.ico", due))
 		set(isms.ConditionNotificationOverdue, false, ReasonAwaitingNotification, "the deadline "+due+" has not passed")
-		next = deadline.Time
+		if next.IsZero() || deadline.Before(&metav1.Time{Time: next}) {
+			next = deadline.Time
+		}
 	default:
 		message := fmt.Sprintf("reportable, and not reported to the ICO by the deadline %s: report it now through the Data Security and Protection Toolkit", due)
 		set(isms.ConditionNotificationDue, false, ReasonDeadlinePassed, message)
@@ -169,20 +177,35 @@ func Status(incident *isms.SecurityIncident, risks []isms.Risk, grid Grid, now t
 // after the deadline, ReasonDeadlinePassed when it was not told by then, "" when it was
 // told in time, a decision not to notify is recorded, the incident is graded not
 // reportable, or the deadline has not passed. reportable nil (not graded yet) counts as
-// reportable: an ungraded incident may be, so its deadline counts. It is what readers of
-// the register (the board report) decide with a clock of their own.
-func NotificationOverdue(spec *isms.SecurityIncidentSpec, reportable *bool, now time.Time) string {
+// reportable: an ungraded incident may be, so its deadline counts. An incident already
+// overdue stays so when it is regraded not reportable: after the deadline, only a report
+// or a justified decision ends it. It is what readers of the register (the board report)
+// decide with a clock of their own.
+func NotificationOverdue(incident *isms.SecurityIncident, reportable *bool, now time.Time) string {
+	spec := &incident.Spec
 	deadline := spec.AwareAt.Add(NotificationWindow)
-	switch n := spec.Notifications; {
-	case n != nil && n.ICO != nil:
-		if n.ICO.NotifiedAt.After(deadline) {
+	if ico := Reported(spec, now); ico != nil {
+		if ico.NotifiedAt.After(deadline) {
 			return ReasonNotifiedLate
 		}
 		return ""
-	case spec.DecisionNotToNotify != nil, reportable != nil && !*reportable, now.Before(deadline):
+	}
+	switch {
+	case spec.DecisionNotToNotify != nil, now.Before(deadline):
+		return ""
+	case reportable != nil && !*reportable && !meta.IsStatusConditionTrue(incident.Status.Conditions, isms.ConditionNotificationOverdue):
 		return ""
 	}
 	return ReasonDeadlinePassed
+}
+
+// Reported is the report to the ICO the incident records, unless none is or it is dated
+// after now: a report is counted once it is made.
+func Reported(spec *isms.SecurityIncidentSpec, now time.Time) *isms.RegulatorNotification {
+	if n := spec.Notifications; n != nil && n.ICO != nil && !n.ICO.NotifiedAt.After(now) {
+		return n.ICO
+	}
+	return nil
 }
 
 // RisksAtDetection returns the register's records among risks (of the incident's

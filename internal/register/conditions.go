@@ -190,8 +190,14 @@ func RequestReview(risk *isms.Risk, st *isms.RiskStatus, closed []ClosedIncident
 	if latest == nil {
 		return
 	}
+	// Status decided the condition without the incident: its transition is the one the
+	// stored status records, when the review was already due.
+	since := metav1.Time{Time: now.Truncate(time.Second)}
+	if was := meta.FindStatusCondition(risk.Status.Conditions, isms.ConditionReviewOverdue); was != nil && was.Status == metav1.ConditionTrue {
+		since = was.LastTransitionTime
+	}
 	meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: isms.ConditionReviewOverdue, Status: metav1.ConditionTrue,
-		Reason: isms.ReasonIncidentClosed, ObservedGeneration: risk.Generation, LastTransitionTime: metav1.Time{Time: now},
+		Reason: isms.ReasonIncidentClosed, ObservedGeneration: risk.Generation, LastTransitionTime: since,
 		Message: fmt.Sprintf("SecurityIncident %s against the asset closed on %s, since the risk was last reviewed: review the likelihood and consequence in its light, then record the review in spec.review.lastReviewed.",
 			latest.Name, latest.ClosedAt.UTC().Format(time.DateOnly))})
 }

@@ -523,3 +523,18 @@ func TestRequestReview(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestReviewIsStable: deciding a risk again, an incident's review request standing,
+// gives back the status it has, so the controller writes nothing.
+func TestRequestReviewIsStable(t *testing.T) {
+	risk := declared(nil)
+	closed := []ClosedIncident{{Name: "export", ClosedAt: t0.Add(time.Hour)}}
+	first := Status(risk, nil, t0.Add(2*time.Hour), rules)
+	RequestReview(risk, &first, closed, t0.Add(2*time.Hour))
+	risk.Status = first
+	again := Status(risk, nil, t0.Add(5*time.Hour), rules)
+	RequestReview(risk, &again, closed, t0.Add(5*time.Hour))
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("the status changed with nothing new (-first +again):\n%s", diff)
+	}
+}

@@ -81,8 +81,8 @@ func newIncidentRow(cluster string, incident *isms.SecurityIncident, now time.Ti
 	for _, a := range spec.AssetRefs {
 		row.Assets = append(row.Assets, a.Name)
 	}
-	if n := spec.Notifications; n != nil && n.ICO != nil {
-		row.ICOReference, row.NotifiedAt, row.NotifiedBy = n.ICO.Reference, n.ICO.NotifiedAt.Time, person(n.ICO.NotifiedBy)
+	if ico := incidents.Reported(spec, now); ico != nil {
+		row.ICOReference, row.NotifiedAt, row.NotifiedBy = ico.Reference, ico.NotifiedAt.Time, person(ico.NotifiedBy)
 	}
 	if d := spec.DecisionNotToNotify; d != nil {
 		row.Decision = d.Justification
@@ -91,7 +91,7 @@ func newIncidentRow(cluster string, incident *isms.SecurityIncident, now time.Ti
 		row.ClosedAt = c.ClosedAt.Time
 	}
 	row.Contained, row.ContainedMessage = conditionStatus(status.Conditions, isms.ConditionContained)
-	row.Overdue = incidents.NotificationOverdue(spec, row.Reportable, now)
+	row.Overdue = incidents.NotificationOverdue(incident, row.Reportable, now)
 	return row
 }
 
