@@ -147,10 +147,16 @@ func run(ctx context.Context, operator, workDir, extraCRDs string, exit bool) er
 	if err := waitForReports(ctx, c); err != nil {
 		return err
 	}
+	step("Recording a security incident against the drifting staff system (" + demo.IncidentSample + ")")
+	if err := demo.RecordIncident(ctx, c, time.Now(), 30*time.Second); err != nil {
+		return err
+	}
 	for _, args := range [][]string{
 		{"get", "isms", "-A"},
 		{"get", "risks", "-A", "--sort-by=.status.score"},
 		{"get", "reports", "-A"},
+		{"get", "incidents", "-A", "-o", "wide"},
+		{"get", "incident", "rota-export-misdirected", "-n", "hr", "-o", `jsonpath={range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}`},
 	} {
 		out, err := kubectl(args...)
 		if err != nil {
@@ -169,6 +175,7 @@ The control plane is running. In another shell, use the kubectl built beside it:
   kubectl describe risk staff-records-acc-01 -n hr # a raised risk, its evidence and history
   kubectl get bcp -n epr                           # the continuity plan
   kubectl get report isms-operator -n hr -o yaml   # the OpenReports Report Policy Reporter reads
+  kubectl describe incident rota-export-misdirected -n hr  # the incident, its clock and the Risks it names
   curl -s http://%s/metrics | grep ^isms_          # the operator's metrics (plain HTTP here, on loopback)
 Fix a drift: run the staff system as the restricted Pod Security Standard asks,
   %s

@@ -6,6 +6,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 )
@@ -132,6 +134,47 @@ func Wait(ctx context.Context, c client.Reader, timeout time.Duration) error {
 		err := Check(ctx, c)
 		if err == nil || time.Now().After(deadline) {
 			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// IncidentSample is the SecurityIncident the demo records: the sample's misdirected rota
+// export from the staff system.
+var IncidentSample = filepath.Join("config", "samples", "isms_v1alpha1_securityincident.yaml")
+
+// RecordIncident records the sample incident in hr, detected and known to be a breach at
+// now, while the staff system's drift is open: the operator names its Risks in the
+// incident's status (Foreseen). It waits until the operator has, or the timeout ends.
+func RecordIncident(ctx context.Context, c client.Client, now time.Time, timeout time.Duration) error {
+	data, err := os.ReadFile(IncidentSample)
+	if err != nil {
+		return err
+	}
+	incident := &isms.SecurityIncident{}
+	if err := yaml.UnmarshalStrict(data, incident); err != nil {
+		return fmt.Errorf("%s: %w", IncidentSample, err)
+	}
+	incident.Namespace = "hr"
+	at := metav1.NewTime(now.Truncate(time.Second))
+	incident.Spec.DetectedAt, incident.Spec.AwareAt = at, at
+	if err := c.Create(ctx, incident); client.IgnoreAlreadyExists(err) != nil {
+		return err
+	}
+	for deadline := time.Now().Add(timeout); ; {
+		if err := c.Get(ctx, client.ObjectKeyFromObject(incident), incident); err != nil {
+			return err
+		}
+		if meta.IsStatusConditionTrue(incident.Status.Conditions, isms.ConditionForeseen) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("incident %s/%s: the operator did not name the staff system's open Risks within %s: conditions %+v",
+				incident.Namespace, incident.Name, timeout, incident.Status.Conditions)
 		}
 		select {
 		case <-ctx.Done():

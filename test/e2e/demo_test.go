@@ -61,6 +61,8 @@ func TestDemoRunsTwiceAndLeavesNoProcesses(t *testing.T) {
 			"$ kubectl get risks -A --sort-by=.status.score",
 			"staff-records-enc-01", "staff-records-acc-01", "staff-records-enc-02",
 			"$ kubectl get reports -A", "isms-operator",
+			"$ kubectl get incidents -A -o wide", "rota-export-misdirected",
+			"Foreseen=True RisksOpenAtDetection:", "staff-records-acc-01 (ACC-01, Open)",
 			"export KUBECONFIG=",
 		} {
 			if !strings.Contains(out, want) {
