@@ -360,6 +360,24 @@ func TestUpgradeToAProductionInstall(t *testing.T) {
 	if err := editor.Create(ctx, incident); err != nil {
 		t.Fatalf("an editor could not record an incident: %v", err)
 	}
+	// Deciding not to report it is an approver's call, not an editor's.
+	decide := func(c client.Client) error {
+		return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			current := &isms.SecurityIncident{}
+			if err := c.Get(ctx, client.ObjectKeyFromObject(incident), current); err != nil {
+				return err
+			}
+			current.Spec.DecisionNotToNotify = &isms.NotificationDecision{Justification: "The rota held staff names only, no patient data.",
+				DecidedBy: isms.Person{Name: "Data Protection Officer"}, DecidedAt: metav1.Now()}
+			return c.Update(ctx, current)
+		})
+	}
+	if err := decide(editor); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "only an approver") {
+		t.Errorf("an editor's decision not to report an incident: got %v, want it refused by isms-incident-recorder", err)
+	}
+	if err := decide(client.NewDryRunClient(approver)); err != nil {
+		t.Errorf("the approver's decision not to report an incident was refused: %v", err)
+	}
 
 	assertLeastPrivilege(t)
 
