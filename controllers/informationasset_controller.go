@@ -156,12 +156,9 @@ func (r *InformationAssetReconciler) assess(ctx context.Context, asset *isms.Inf
 			return a, fmt.Errorf("reading the risk register: %w", err)
 		}
 	}
-	var list isms.RiskList
-	if err := r.List(ctx, &list, client.InNamespace(asset.Namespace), client.MatchingFields{indexRiskAsset: asset.Name}); err != nil {
-		return a, fmt.Errorf("listing the risks of InformationAsset %s/%s: %w", asset.Namespace, asset.Name, err)
-	}
-	a.risks = list.Items
-	return a, nil
+	var err error
+	a.risks, err = risksOfAssets(ctx, r.Client, asset.Namespace, asset.Name)
+	return a, err
 }
 
 // gatherError is how a failed gathering ends the reconcile: an invalid selector waits for

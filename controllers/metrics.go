@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -84,9 +82,10 @@ func (c risksCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// incidentsCollector counts SecurityIncidents from the cache at each scrape, as the
-// incident controller last decided them, once their kind is watched; only the leader
-// reports. The cache holds every namespace's incidents: a scoped cache of an optional kind
+// incidentsCollector counts SecurityIncidents from the cache at each scrape, once their
+// kind is watched; only the leader reports. Whether a notification is overdue is decided
+// at the scrape as the controller and the board report decide it, so an incident not
+// graded yet, or whose status could not be written, still counts. The cache holds every namespace's incidents: a scoped cache of an optional kind
 // would stop the manager from starting on a cluster that does not serve it.
 type incidentsCollector struct {
 	reader    client.Reader
@@ -94,6 +93,7 @@ type incidentsCollector struct {
 	installed func() bool
 	// scope: an incident elsewhere is not graded, so it is not counted, not even as 0.
 	scope Scope
+	clock Clock
 }
 
 func (c incidentsCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -115,6 +115,7 @@ func (c incidentsCollector) Collect(ch chan<- prometheus.Metric) {
 		log.Log.Error(err, "Could not count the incidents for the metrics")
 		return
 	}
+	now := c.clock.now()
 	type key struct{ namespace, state string }
 	counts, overdue := map[key]int{}, map[string]int{}
 	for _, incident := range list.Items {
@@ -127,8 +128,7 @@ func (c incidentsCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		counts[key{incident.Namespace, state}]++
 		overdue[incident.Namespace] += 0
-		if c := meta.FindStatusCondition(incident.Status.Conditions, isms.ConditionNotificationOverdue); c != nil &&
-			c.Status == metav1.ConditionTrue && c.Reason == incidents.ReasonDeadlinePassed {
+		if incidents.NotificationOverdue(&incident, incidents.GradedReportable(&incident), now) == incidents.ReasonDeadlinePassed {
 			overdue[incident.Namespace]++
 		}
 	}
@@ -141,14 +141,15 @@ func (c incidentsCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // registerMetrics adds the operator's metrics to controller-runtime's registry; leader is
-// closed once this replica leads, incidentsWatched reports whether incidents are cached.
-func registerMetrics(reader client.Reader, leader <-chan struct{}, scope Scope, incidentsWatched func() bool) error {
+// closed once this replica leads, incidentsWatched reports whether incidents are cached,
+// clock is the reconcilers'.
+func registerMetrics(reader client.Reader, leader <-chan struct{}, scope Scope, incidentsWatched func() bool, clock Clock) error {
 	build := version.Get()
 	buildInfo.WithLabelValues(build.Version, build.Revision, build.GoVersion).Set(1)
 	scopeInfo.Reset()
 	scopeInfo.WithLabelValues(strings.Join(scope.namespaces(), ","), strings.Join(scope.Exclude, ",")).Set(1)
 	for _, c := range []prometheus.Collector{buildInfo, scopeInfo, controlFailing, assetCompliant, evaluationDuration,
-		risksCollector{reader, leader}, incidentsCollector{reader, leader, incidentsWatched, scope}} {
+		risksCollector{reader, leader}, incidentsCollector{reader, leader, incidentsWatched, scope, clock}} {
 		if err := ctrlmetrics.Registry.Register(c); err != nil {
 			if _, already := err.(prometheus.AlreadyRegisteredError); !already {
 				return err

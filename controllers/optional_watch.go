@@ -17,17 +17,29 @@ import (
 // is missing.
 type optionalWatch struct {
 	gvk schema.GroupVersionKind
-	// register adds the watches of the kind to the controllers (once each, whatever the
-	// retries); synced waits until the kind's cache holds every object.
-	register func() error
-	synced   func(ctx context.Context) error
-	// onInstalled re-evaluates what the kind's absence decided.
+	// steps add the kind's indexes and watches to the cache and the controllers; done
+	// counts those taken, so that a retry takes each once.
+	steps []func() error
+	done  int
+	// synced waits until the kind's cache holds every object; nil when nothing is cached.
+	synced func(ctx context.Context) error
+	// onInstalled re-evaluates what the kind's absence decided; nil when nothing did.
 	onInstalled func(ctx context.Context)
 	installed   atomic.Bool
 }
 
 // Installed reports whether the kind is served and watched.
 func (o *optionalWatch) Installed() bool { return o.installed.Load() }
+
+// register takes the steps not taken yet.
+func (o *optionalWatch) register() error {
+	for ; o.done < len(o.steps); o.done++ {
+		if err := o.steps[o.done](); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // optionalKinds watches the optional kinds the cluster serves from the start (watchServed,
 // before the manager starts, so their caches sync before any evaluation), then looks for
@@ -54,25 +66,28 @@ func (o *optionalKinds) Start(ctx context.Context) error {
 				continue
 			}
 			pending++
-			if !served[w.gvk.GroupVersion()] {
-				continue
-			}
-			if _, err := o.mapper.RESTMapping(w.gvk.GroupKind(), w.gvk.Version); err != nil {
-				logger.Error(err, "Could not look up an optional kind", "kind", w.gvk.String())
+			if servable, err := o.servable(served, w); !servable {
+				if err != nil {
+					logger.Error(err, "Could not look up an optional kind", "kind", w.gvk.String())
+				}
 				continue
 			}
 			if err := w.register(); err != nil {
 				logger.Error(err, "Could not watch an optional kind", "kind", w.gvk.String())
 				continue
 			}
-			if err := w.synced(ctx); err != nil {
-				logger.Error(err, "Could not fill the cache of an optional kind", "kind", w.gvk.String())
-				continue
+			if w.synced != nil {
+				if err := w.synced(ctx); err != nil {
+					logger.Error(err, "Could not fill the cache of an optional kind", "kind", w.gvk.String())
+					continue
+				}
 			}
 			w.installed.Store(true)
 			pending--
 			logger.Info("Found an optional kind and started watching it", "kind", w.gvk.String())
-			w.onInstalled(ctx)
+			if w.onInstalled != nil {
+				w.onInstalled(ctx)
+			}
 		}
 		if pending == 0 {
 			return nil
@@ -93,9 +108,7 @@ func (o *optionalKinds) watchServed() error {
 		return err
 	}
 	for _, w := range o.watches {
-		// A group version may be served without this kind (the operator's own group, when
-		// the cluster's CRDs predate the kind).
-		if _, err := o.mapper.RESTMapping(w.gvk.GroupKind(), w.gvk.Version); served[w.gvk.GroupVersion()] && err == nil {
+		if servable, _ := o.servable(served, w); servable {
 			if err := w.register(); err != nil {
 				return err
 			}
@@ -103,6 +116,20 @@ func (o *optionalKinds) watchServed() error {
 		}
 	}
 	return nil
+}
+
+// servable reports whether the cluster serves w's kind: its group version among those
+// served, and the kind in it (the operator's own group is served without a kind its CRDs
+// predate). The kind is looked up only in a group version served, which costs the mapper
+// no discovery request for a group that is absent.
+func (o *optionalKinds) servable(served map[schema.GroupVersion]bool, w *optionalWatch) (bool, error) {
+	if !served[w.gvk.GroupVersion()] {
+		return false, nil
+	}
+	if _, err := o.mapper.RESTMapping(w.gvk.GroupKind(), w.gvk.Version); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // servedGroupVersions returns the group versions the API server serves.

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -69,17 +70,10 @@ func (r *RiskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	}
 	register.RequestReview(risk, &updated.Status, closed, now)
 	written, err := r.status.Write(ctx, risk, updated)
-	switch {
-	case apierrors.IsNotFound(err):
-		return ctrl.Result{}, nil // deleted meanwhile
-	case apierrors.IsConflict(err):
-		log.FromContext(ctx).V(1).Info("Retrying on a newer version of the risk", "reason", err.Error())
-		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
-	case err != nil:
-		r.Recorder.Eventf(risk, nil, corev1.EventTypeWarning, isms.ReasonWriteRefused, "WriteStatus", "%s",
-			bounds.Cut("The operator could not write the risk's status: "+err.Error(), bounds.EventNote))
-		return ctrl.Result{}, fmt.Errorf("writing the status of risk %s/%s: %w", risk.Namespace, risk.Name, err)
-	case written:
+	if err != nil {
+		return writeFailed(ctx, r.Recorder, risk, "risk", err)
+	}
+	if written {
 		recordRiskTransition(r.Recorder, risk.Status.State, updated, asset)
 	}
 	return recheckAfter(untilRecheck(register.RecheckAt(updated, now), now)), nil
@@ -140,12 +134,12 @@ func (r *RiskReconciler) closedIncidents(ctx context.Context, risk *isms.Risk) (
 	if risk.Spec.AssetRef == nil || r.IncidentsWatched == nil || !r.IncidentsWatched() {
 		return nil, nil
 	}
-	var list isms.SecurityIncidentList
-	if err := r.List(ctx, &list, client.InNamespace(risk.Namespace), client.MatchingFields{indexIncidentAsset: risk.Spec.AssetRef.Name}); err != nil {
-		return nil, fmt.Errorf("reading the incidents of asset %s/%s: %w", risk.Namespace, risk.Spec.AssetRef.Name, err)
+	incidents, err := incidentsOfAsset(ctx, r.Client, risk.Namespace, risk.Spec.AssetRef.Name)
+	if err != nil {
+		return nil, err
 	}
 	var closed []register.ClosedIncident
-	for _, incident := range list.Items {
+	for _, incident := range incidents {
 		if c := incident.Spec.Closure; c != nil {
 			closed = append(closed, register.ClosedIncident{Name: incident.Name, ClosedAt: c.ClosedAt.Time})
 		}
@@ -156,23 +150,20 @@ func (r *RiskReconciler) closedIncidents(ctx context.Context, risk *isms.Risk) (
 // risksOfIncident maps an incident to the Risks of its assets.
 func risksOfIncident(reader client.Reader) handler.MapFunc {
 	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		var requests []reconcile.Request
-		for _, asset := range incidentAssets(obj) {
-			var risks isms.RiskList
-			if err := reader.List(ctx, &risks, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexRiskAsset: asset}); err != nil {
-				log.FromContext(ctx).Error(err, "Could not list the risks of an asset", "asset", asset)
-				continue
-			}
-			for i := range risks.Items {
-				requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&risks.Items[i])})
-			}
+		risks, err := risksOfAssets(ctx, reader, obj.GetNamespace(), incidentAssets(obj)...)
+		if err != nil {
+			log.FromContext(ctx).Error(err, "Could not map an incident to its assets' Risks")
+			return nil
 		}
-		return requests
+		return requestsFor(risks)
 	}
 }
 
-// closureChanged lets through the incident updates a Risk reads: its closure or its assets.
-var closureChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+// closureChanged lets through the incident changes a Risk reads: a closed incident's
+// creation, a change of its closure or its assets.
+var closureChanged = predicate.Funcs{CreateFunc: func(e event.CreateEvent) bool {
+	return e.Object.(*isms.SecurityIncident).Spec.Closure != nil
+}, UpdateFunc: func(e event.UpdateEvent) bool {
 	before, after := e.ObjectOld.(*isms.SecurityIncident), e.ObjectNew.(*isms.SecurityIncident)
 	return !equality.Semantic.DeepEqual(before.Spec.Closure, after.Spec.Closure) || !equality.Semantic.DeepEqual(before.Spec.AssetRefs, after.Spec.AssetRefs)
 }}
@@ -193,18 +184,12 @@ func (r *RiskReconciler) SetupWithManager(mgr ctrl.Manager) (controller.Controll
 
 // recordsOf maps an asset to the register's records of its controls.
 func (r *RiskReconciler) recordsOf(ctx context.Context, obj client.Object) []reconcile.Request {
-	var risks isms.RiskList
-	if err := r.List(ctx, &risks, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexRiskAsset: obj.GetName()}); err != nil {
-		log.FromContext(ctx).Error(err, "Could not list the risks of an asset", "asset", obj.GetName())
+	risks, err := risksOfAssets(ctx, r.Client, obj.GetNamespace(), obj.GetName())
+	if err != nil {
+		log.FromContext(ctx).Error(err, "Could not map an asset to its Risks")
 		return nil
 	}
-	var requests []reconcile.Request
-	for i := range risks.Items {
-		if register.IsRecord(&risks.Items[i]) {
-			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&risks.Items[i])})
-		}
-	}
-	return requests
+	return requestsFor(slices.DeleteFunc(risks, func(r isms.Risk) bool { return !register.IsRecord(&r) }))
 }
 
 // outcomesChanged lets through the asset updates the register reads: a change of its

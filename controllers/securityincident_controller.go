@@ -2,11 +2,9 @@ package controllers
 
 import (
 	"context"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -55,7 +53,7 @@ func (r *SecurityIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	if r.status.Behind(incident) {
 		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
 	}
-	risks, err := r.risksOf(ctx, incident)
+	risks, err := risksOfAssets(ctx, r.Client, incident.Namespace, incidentAssets(incident)...)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -64,17 +62,10 @@ func (r *SecurityIncidentReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	status, next := incidents.Status(incident, risks, r.Grid, now)
 	updated.Status = status
 	written, err := r.status.Write(ctx, incident, updated)
-	switch {
-	case apierrors.IsNotFound(err):
-		return ctrl.Result{}, nil
-	case apierrors.IsConflict(err):
-		log.FromContext(ctx).V(1).Info("Retrying on a newer version of the incident", "reason", err.Error())
-		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
-	case err != nil:
-		r.Recorder.Eventf(incident, nil, corev1.EventTypeWarning, isms.ReasonWriteRefused, "WriteStatus", "%s",
-			bounds.Cut("The operator could not write the incident's status: "+err.Error(), bounds.EventNote))
-		return ctrl.Result{}, fmt.Errorf("writing the status of incident %s/%s: %w", incident.Namespace, incident.Name, err)
-	case written:
+	if err != nil {
+		return writeFailed(ctx, r.Recorder, incident, "incident", err)
+	}
+	if written {
 		r.recordTransitions(incident, updated)
 	}
 	return recheckAfter(untilRecheck(next, now)), nil
@@ -104,39 +95,19 @@ func (r *SecurityIncidentReconciler) SetupWithManager(mgr ctrl.Manager) (control
 	return controller.New("securityincident", mgr, options)
 }
 
-// risksOf reads from the cache the Risks of the incident's assets.
-func (r *SecurityIncidentReconciler) risksOf(ctx context.Context, incident *isms.SecurityIncident) ([]isms.Risk, error) {
-	var risks []isms.Risk
-	for _, ref := range incident.Spec.AssetRefs {
-		var list isms.RiskList
-		if err := r.List(ctx, &list, client.InNamespace(incident.Namespace), client.MatchingFields{indexRiskAsset: ref.Name}); err != nil {
-			return nil, fmt.Errorf("reading the Risks of asset %s/%s: %w", incident.Namespace, ref.Name, err)
-		}
-		risks = append(risks, list.Items...)
-	}
-	return risks, nil
-}
-
-// incidentsOf maps a Risk, or an InformationAsset, to the incidents against its asset.
+// incidentsOf maps a Risk to the incidents against its asset.
 func incidentsOf(reader client.Reader) handler.MapFunc {
 	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		asset := obj.GetName()
-		if risk, ok := obj.(*isms.Risk); ok {
-			if risk.Spec.AssetRef == nil {
-				return nil
-			}
-			asset = risk.Spec.AssetRef.Name
-		}
-		var list isms.SecurityIncidentList
-		if err := reader.List(ctx, &list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexIncidentAsset: asset}); err != nil {
-			log.FromContext(ctx).Error(err, "Could not list the incidents of an asset", "asset", asset)
+		risk := obj.(*isms.Risk)
+		if risk.Spec.AssetRef == nil {
 			return nil
 		}
-		requests := make([]reconcile.Request, len(list.Items))
-		for i := range list.Items {
-			requests[i] = reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])}
+		incidents, err := incidentsOfAsset(ctx, reader, risk.Namespace, risk.Spec.AssetRef.Name)
+		if err != nil {
+			log.FromContext(ctx).Error(err, "Could not map a Risk to its asset's incidents")
+			return nil
 		}
-		return requests
+		return requestsFor(incidents)
 	}
 }
 

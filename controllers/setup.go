@@ -297,7 +297,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	}
 	kinds.watches = append(kinds.watches, incidentKind)
 	risks.IncidentsWatched = incidentKind.Installed
-	if err := registerMetrics(mgr.GetCache(), mgr.Elected(), cfg.Scope, incidentKind.Installed); err != nil {
+	if err := registerMetrics(mgr.GetCache(), mgr.Elected(), cfg.Scope, incidentKind.Installed, cfg.Now); err != nil {
 		return err
 	}
 	plans := &ContinuityPlanReconciler{Client: mgr.GetClient(), Recorder: recorder, Gatherer: gatherer, Now: cfg.Now}
@@ -321,20 +321,14 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 		if mgr.GetCache().List(ctx, &assetList) != nil || mgr.GetCache().List(ctx, &planList) != nil {
 			return
 		}
-		go func() {
-			for i := range assetList.Items {
-				send(ctx, reevaluateAssets, &assetList.Items[i])
-			}
-			for i := range planList.Items {
-				send(ctx, reevaluatePlans, &planList.Items[i])
-			}
-		}()
+		sendAll(ctx, reevaluateAssets, assetList.Items)
+		sendAll(ctx, reevaluatePlans, planList.Items)
 	}
 
 	istioRoot := cmp.Or(cfg.IstioRootNamespace, controls.DefaultIstioRootNamespace)
 	for gvk, w := range optional {
 		namespaces := func(obj client.Object) []string { return affectedNamespaces(gvk, obj, istioRoot) }
-		targets := []*optionalTarget{
+		targets := []optionalTarget{
 			{controller: assetController, mapFn: func(ctx context.Context, obj client.Object) []reconcile.Request {
 				switch gvk {
 				case evidence.Gateway:
@@ -346,7 +340,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 			}},
 		}
 		if gvk != evidence.PeerAuthentication && gvk.Group != evidence.Gateway.Group { // plans read backups only
-			targets = append(targets, &optionalTarget{controller: planController, mapFn: func(ctx context.Context, obj client.Object) []reconcile.Request {
+			targets = append(targets, optionalTarget{controller: planController, mapFn: func(ctx context.Context, obj client.Object) []reconcile.Request {
 				var requests []reconcile.Request
 				for _, ns := range namespaces(obj) {
 					requests = append(requests, plans.plansIn(ctx, ns)...)
@@ -354,23 +348,15 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 				return requests
 			}})
 		}
-		w.register = func() error {
-			for _, index := range evidence.OptionalIndexes(gvk) {
-				if err := mgr.GetFieldIndexer().IndexField(ctx, index.Object, index.Field, index.Extract); err != nil {
-					return err
-				}
-			}
-			for _, target := range targets {
-				if target.watched {
-					continue // a retry must not watch twice
-				}
-				if err := target.controller.Watch(source.Kind(mgr.GetCache(), optionalObject(gvk),
-					enqueueMapped(target.mapFn), optionalPredicates(gvk)...)); err != nil {
-					return err
-				}
-				target.watched = true
-			}
-			return nil
+		for _, index := range evidence.OptionalIndexes(gvk) {
+			w.steps = append(w.steps, func() error {
+				return mgr.GetFieldIndexer().IndexField(ctx, index.Object, index.Field, index.Extract)
+			})
+		}
+		for _, target := range targets {
+			w.steps = append(w.steps, func() error {
+				return target.controller.Watch(source.Kind(mgr.GetCache(), optionalObject(gvk), enqueueMapped(target.mapFn), optionalPredicates(gvk)...))
+			})
 		}
 		w.synced = func(ctx context.Context) error { return waitForSync(ctx, mgr.GetCache(), optionalObject(gvk)) }
 		w.onInstalled = reevaluate
@@ -411,43 +397,29 @@ func setupIncidents(ctx context.Context, mgr ctrl.Manager, cfg Config, recorder 
 	if err := riskController.Watch(source.Channel(review, enqueueMapped(risksOfIncident(mgr.GetCache())))); err != nil {
 		return nil, err
 	}
-	w := &optionalWatch{gvk: isms.GroupVersion.WithKind("SecurityIncident"), synced: func(ctx context.Context) error {
-		return waitForSync(ctx, mgr.GetCache(), &isms.SecurityIncident{})
-	}, onInstalled: func(ctx context.Context) {
-		var list isms.SecurityIncidentList
-		if mgr.GetCache().List(ctx, &list) != nil {
-			return
-		}
-		go func() {
-			for i := range list.Items {
-				if list.Items[i].Spec.Closure != nil {
-					send(ctx, review, &list.Items[i])
-				}
+	w := &optionalWatch{gvk: isms.GroupVersion.WithKind("SecurityIncident"),
+		steps: []func() error{
+			func() error {
+				return mgr.GetFieldIndexer().IndexField(ctx, &isms.SecurityIncident{}, indexIncidentAsset, incidentAssets)
+			},
+			func() error {
+				return c.Watch(source.Kind(mgr.GetCache(), client.Object(&isms.SecurityIncident{}), &handler.EnqueueRequestForObject{}, r.predicates()...))
+			},
+			func() error {
+				return c.Watch(source.Kind(mgr.GetCache(), client.Object(&isms.Risk{}), enqueueMapped(incidentsOf(mgr.GetCache())), historyChanged))
+			},
+			func() error {
+				return riskController.Watch(source.Kind(mgr.GetCache(), client.Object(&isms.SecurityIncident{}), enqueueMapped(risksOfIncident(mgr.GetCache())), closureChanged))
+			},
+		},
+		synced: func(ctx context.Context) error { return waitForSync(ctx, mgr.GetCache(), &isms.SecurityIncident{}) },
+		onInstalled: func(ctx context.Context) {
+			var list isms.SecurityIncidentList
+			if mgr.GetCache().List(ctx, &list) != nil {
+				return
 			}
-		}()
-	}}
-	watches := []func() error{
-		func() error {
-			return mgr.GetFieldIndexer().IndexField(ctx, &isms.SecurityIncident{}, indexIncidentAsset, incidentAssets)
+			sendAll(ctx, review, slices.DeleteFunc(list.Items, func(i isms.SecurityIncident) bool { return i.Spec.Closure == nil }))
 		},
-		func() error {
-			return c.Watch(source.Kind(mgr.GetCache(), client.Object(&isms.SecurityIncident{}), &handler.EnqueueRequestForObject{}, r.predicates()...))
-		},
-		func() error {
-			return c.Watch(source.Kind(mgr.GetCache(), client.Object(&isms.Risk{}), enqueueMapped(incidentsOf(mgr.GetCache())), historyChanged))
-		},
-		func() error {
-			return riskController.Watch(source.Kind(mgr.GetCache(), client.Object(&isms.SecurityIncident{}), enqueueMapped(risksOfIncident(mgr.GetCache())), closureChanged))
-		},
-	}
-	done := 0
-	w.register = func() error {
-		for ; done < len(watches); done++ { // a retry must not watch twice
-			if err := watches[done](); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
 	return w, nil
 }
@@ -456,29 +428,35 @@ func setupIncidents(ctx context.Context, mgr ctrl.Manager, cfg Config, recorder 
 // evidence: once the CRDs are served, every namespace that holds assets is queued.
 func setupReports(mgr ctrl.Manager, kinds *optionalKinds, cfg Config) (*optionalWatch, error) {
 	reevaluate := make(chan event.GenericEvent)
-	w := &optionalWatch{gvk: orv1alpha1.SchemeGroupVersion.WithKind("Report"),
-		register: func() error { return nil }, synced: func(context.Context) error { return nil }}
+	w := &optionalWatch{gvk: orv1alpha1.SchemeGroupVersion.WithKind("Report")}
 	w.onInstalled = func(ctx context.Context) {
 		var assets isms.InformationAssetList
-		if mgr.GetCache().List(ctx, &assets) != nil {
-			return
+		if mgr.GetCache().List(ctx, &assets) == nil {
+			sendAll(ctx, reevaluate, assets.Items)
 		}
-		go func() {
-			for i := range assets.Items {
-				send(ctx, reevaluate, &assets.Items[i])
-			}
-		}()
 	}
 	kinds.watches = append(kinds.watches, w)
 	writer := &reports.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Matrix: cfg.Rules.Matrix, Installed: w.Installed}
 	return w, writer.SetupWithManager(mgr, reevaluate)
 }
 
-// optionalTarget is a controller an optional kind's watch feeds, and whether it does yet.
+// optionalTarget is a controller an optional kind's watch feeds, and how a change maps to
+// its reconciles.
 type optionalTarget struct {
 	controller controller.Controller
 	mapFn      handler.MapFunc
-	watched    bool
+}
+
+// sendAll delivers each object to ch in the background, until ctx ends.
+func sendAll[T any, P interface {
+	*T
+	client.Object
+}](ctx context.Context, ch chan<- event.GenericEvent, objects []T) {
+	go func() {
+		for i := range objects {
+			send(ctx, ch, P(&objects[i]))
+		}
+	}()
 }
 
 // send delivers e to ch unless ctx ends first.

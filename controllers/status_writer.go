@@ -2,16 +2,22 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
+	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/bounds"
 )
 
@@ -72,6 +78,23 @@ func (w *statusWriter) Write(ctx context.Context, read, obj client.Object) (bool
 	defer w.mu.Unlock()
 	w.written[obj.GetUID()] = versions{replaced: replaced, made: obj.GetResourceVersion()}
 	return true, nil
+}
+
+// writeFailed is a reconcile's result when Write failed on obj (a kind's name, such as
+// "risk"): nothing for an object deleted meanwhile, a retry for a conflict (the cache has
+// a newer version coming), else a Warning Event quoting the API server and the error,
+// retried with backoff.
+func writeFailed(ctx context.Context, recorder events.EventRecorder, obj client.Object, kind string, err error) (ctrl.Result, error) {
+	switch {
+	case apierrors.IsNotFound(err):
+		return ctrl.Result{}, nil
+	case apierrors.IsConflict(err):
+		log.FromContext(ctx).V(1).Info("Retrying on a newer version of the "+kind, "reason", err.Error())
+		return ctrl.Result{RequeueAfter: cacheBehindRetry}, nil
+	}
+	recorder.Eventf(obj, nil, corev1.EventTypeWarning, isms.ReasonWriteRefused, "WriteStatus", "%s",
+		bounds.Cut("The operator could not write the "+kind+"'s status: "+err.Error(), bounds.EventNote))
+	return ctrl.Result{}, fmt.Errorf("writing the status of %s %s/%s: %w", kind, obj.GetNamespace(), obj.GetName(), err)
 }
 
 // statusChanges lets through, besides what its other predicates pass, the updates of a

@@ -123,19 +123,17 @@ func (r *Reconciler) build(ctx context.Context, ns string) (*orv1alpha1.Report, 
 	if err := r.Client.List(ctx, &risks, client.InNamespace(ns)); err != nil {
 		return nil, err
 	}
+	risksOf := map[string][]isms.Risk{}
+	for _, risk := range risks.Items {
+		if risk.Spec.AssetRef != nil {
+			risksOf[risk.Spec.AssetRef.Name] = append(risksOf[risk.Spec.AssetRef.Name], risk)
+		}
+	}
 	var reported []openreports.Asset
 	for i := range assets.Items {
-		asset := &assets.Items[i]
-		if !asset.DeletionTimestamp.IsZero() {
-			continue
+		if asset := &assets.Items[i]; asset.DeletionTimestamp.IsZero() {
+			reported = append(reported, openreports.Asset{Asset: asset, Outcomes: openreports.FromStatus(asset), Risks: risksOf[asset.Name]})
 		}
-		a := openreports.Asset{Asset: asset, Outcomes: openreports.FromStatus(asset)}
-		for _, risk := range risks.Items {
-			if risk.Spec.AssetRef != nil && risk.Spec.AssetRef.Name == asset.Name {
-				a.Risks = append(a.Risks, risk)
-			}
-		}
-		reported = append(reported, a)
 	}
 	if len(reported) == 0 {
 		return nil, nil

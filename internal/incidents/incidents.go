@@ -81,15 +81,11 @@ func Status(incident *isms.SecurityIncident, risks []isms.Risk, grid Grid, now t
 	status.DecisionRecordedBy = recordedBy(incident, AnnotationDecisionRecordedBy, AnnotationDecisionRecordedAt, spec.DecisionNotToNotify != nil)
 	reportable := grid.Reportable(spec.Grading)
 	status.Reportable = &reportable
-	deadline := metav1.NewTime(spec.AwareAt.Add(NotificationWindow))
+	deadline := metav1.NewTime(Deadline(spec))
 	status.NotificationDeadline = &deadline
 
-	set := func(conditionType string, value bool, reason, message string) {
-		s := metav1.ConditionFalse
-		if value {
-			s = metav1.ConditionTrue
-		}
-		meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: conditionType, Status: s, Reason: reason, Message: bounds.Cut(message, bounds.ConditionMessage),
+	set := func(conditionType string, value metav1.ConditionStatus, reason, message string) {
+		meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: conditionType, Status: value, Reason: reason, Message: bounds.Cut(message, bounds.ConditionMessage),
 			ObservedGeneration: incident.Generation, LastTransitionTime: metav1.NewTime(now)})
 	}
 	due := deadline.UTC().Format(time.RFC3339)
@@ -101,35 +97,35 @@ func Status(incident *isms.SecurityIncident, risks []isms.Risk, grid Grid, now t
 	overdue := NotificationOverdue(incident, &reportable, now)
 	switch {
 	case ico != nil && overdue == ReasonNotifiedLate:
-		set(isms.ConditionNotificationDue, false, ReasonNotifiedLate, fmt.Sprintf("reported to the ICO (%s) at %s", ico.Reference, ico.NotifiedAt.UTC().Format(time.RFC3339)))
-		set(isms.ConditionNotificationOverdue, true, ReasonNotifiedLate, fmt.Sprintf("reported to the ICO at %s, after the deadline %s; record why in lessonsLearned", ico.NotifiedAt.UTC().Format(time.RFC3339), due))
+		set(isms.ConditionNotificationDue, metav1.ConditionFalse, ReasonNotifiedLate, fmt.Sprintf("reported to the ICO (%s) at %s", ico.Reference, ico.NotifiedAt.UTC().Format(time.RFC3339)))
+		set(isms.ConditionNotificationOverdue, metav1.ConditionTrue, ReasonNotifiedLate, fmt.Sprintf("reported to the ICO at %s, after the deadline %s; record why in lessonsLearned", ico.NotifiedAt.UTC().Format(time.RFC3339), due))
 	case ico != nil:
-		set(isms.ConditionNotificationDue, false, ReasonNotified, fmt.Sprintf("reported to the ICO (%s) at %s", ico.Reference, ico.NotifiedAt.UTC().Format(time.RFC3339)))
-		set(isms.ConditionNotificationOverdue, false, ReasonNotified, "reported to the ICO within 72 hours of awareness")
+		set(isms.ConditionNotificationDue, metav1.ConditionFalse, ReasonNotified, fmt.Sprintf("reported to the ICO (%s) at %s", ico.Reference, ico.NotifiedAt.UTC().Format(time.RFC3339)))
+		set(isms.ConditionNotificationOverdue, metav1.ConditionFalse, ReasonNotified, "reported to the ICO within 72 hours of awareness")
 	case spec.DecisionNotToNotify != nil:
 		message := fmt.Sprintf("%s decided not to report it: %s", spec.DecisionNotToNotify.DecidedBy.Name, spec.DecisionNotToNotify.Justification)
-		set(isms.ConditionNotificationDue, false, ReasonDecidedNotToNotify, message)
-		set(isms.ConditionNotificationOverdue, false, ReasonDecidedNotToNotify, message)
+		set(isms.ConditionNotificationDue, metav1.ConditionFalse, ReasonDecidedNotToNotify, message)
+		set(isms.ConditionNotificationOverdue, metav1.ConditionFalse, ReasonDecidedNotToNotify, message)
 	case overdue == ReasonDeadlinePassed && !reportable:
 		message := fmt.Sprintf("graded likelihood %d, severity %d, not reportable, only after its deadline %s passed unreported: "+
 			"record the decision not to report it, with its justification, in spec.decisionNotToNotify, or report it now", spec.Grading.Likelihood, spec.Grading.Severity, due)
-		set(isms.ConditionNotificationDue, false, ReasonDeadlinePassed, message)
-		set(isms.ConditionNotificationOverdue, true, ReasonDeadlinePassed, message)
+		set(isms.ConditionNotificationDue, metav1.ConditionFalse, ReasonDeadlinePassed, message)
+		set(isms.ConditionNotificationOverdue, metav1.ConditionTrue, ReasonDeadlinePassed, message)
 	case !reportable:
 		message := fmt.Sprintf("graded likelihood %d, severity %d: not reportable to the ICO (reportable from likelihood %d and severity %d)",
 			spec.Grading.Likelihood, spec.Grading.Severity, grid.Likelihood, grid.Severity)
-		set(isms.ConditionNotificationDue, false, ReasonNotReportable, message)
-		set(isms.ConditionNotificationOverdue, false, ReasonNotReportable, message)
+		set(isms.ConditionNotificationDue, metav1.ConditionFalse, ReasonNotReportable, message)
+		set(isms.ConditionNotificationOverdue, metav1.ConditionFalse, ReasonNotReportable, message)
 	case overdue == "":
-		set(isms.ConditionNotificationDue, true, ReasonAwaitingNotification, fmt.Sprintf("reportable: report it to the ICO through the Data Security and Protection Toolkit by %s, and record the reference in spec.notifications.ico", due))
-		set(isms.ConditionNotificationOverdue, false, ReasonAwaitingNotification, "the deadline "+due+" has not passed")
+		set(isms.ConditionNotificationDue, metav1.ConditionTrue, ReasonAwaitingNotification, fmt.Sprintf("reportable: report it to the ICO through the Data Security and Protection Toolkit by %s, and record the reference in spec.notifications.ico", due))
+		set(isms.ConditionNotificationOverdue, metav1.ConditionFalse, ReasonAwaitingNotification, "the deadline "+due+" has not passed")
 		if next.IsZero() || deadline.Before(&metav1.Time{Time: next}) {
 			next = deadline.Time
 		}
 	default:
 		message := fmt.Sprintf("reportable, and not reported to the ICO by the deadline %s: report it now through the Data Security and Protection Toolkit", due)
-		set(isms.ConditionNotificationDue, false, ReasonDeadlinePassed, message)
-		set(isms.ConditionNotificationOverdue, true, ReasonDeadlinePassed, message)
+		set(isms.ConditionNotificationDue, metav1.ConditionFalse, ReasonDeadlinePassed, message)
+		set(isms.ConditionNotificationOverdue, metav1.ConditionTrue, ReasonDeadlinePassed, message)
 	}
 
 	containment, pending := 0, 0
@@ -143,33 +139,41 @@ func Status(incident *isms.SecurityIncident, risks []isms.Risk, grid Grid, now t
 	}
 	switch {
 	case containment == 0:
-		meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: isms.ConditionContained, Status: metav1.ConditionUnknown,
-			Reason: ReasonNoContainment, Message: "no containment action is recorded in spec.actions", ObservedGeneration: incident.Generation,
-			LastTransitionTime: metav1.NewTime(now)})
+		set(isms.ConditionContained, metav1.ConditionUnknown, ReasonNoContainment, "no containment action is recorded in spec.actions")
 	case pending > 0:
-		set(isms.ConditionContained, false, ReasonContainmentPending, fmt.Sprintf("%d of %d containment actions not done", pending, containment))
+		set(isms.ConditionContained, metav1.ConditionFalse, ReasonContainmentPending, fmt.Sprintf("%d of %d containment actions not done", pending, containment))
 	default:
-		set(isms.ConditionContained, true, ReasonContained, fmt.Sprintf("every containment action is done (%d)", containment))
+		set(isms.ConditionContained, metav1.ConditionTrue, ReasonContained, fmt.Sprintf("every containment action is done (%d)", containment))
 	}
 	foreseen, total := RisksAtDetection(incident, risks)
 	status.RisksAtDetection = foreseen
 	if total == 0 {
-		set(isms.ConditionForeseen, false, ReasonNoRiskAtDetection, "no control of its assets was failing at detectedAt with a Risk open or accepted: "+
+		set(isms.ConditionForeseen, metav1.ConditionFalse, ReasonNoRiskAtDetection, "no control of its assets was failing at detectedAt with a Risk open or accepted: "+
 			"the register did not foresee it; declare a Risk for what happened, or add a control that would have caught it")
 	} else {
 		names := make([]string, len(foreseen))
 		for i, r := range foreseen {
-			names[i] = fmt.Sprintf("%s (%s, %s)", r.Name, r.Control, r.State)
+			names[i] = RiskText(r)
 		}
-		set(isms.ConditionForeseen, true, ReasonRisksAtDetection, fmt.Sprintf("%d Risk(s) of failing controls of its assets stood at detectedAt: %s; "+
+		set(isms.ConditionForeseen, metav1.ConditionTrue, ReasonRisksAtDetection, fmt.Sprintf("%d Risk(s) of failing controls of its assets stood at detectedAt: %s; "+
 			"review whether their treatment was enough", total, bounds.Cut(strings.Join(names, ", "), bounds.ConditionMessage/2)))
 	}
 	if c := spec.Closure; c != nil {
-		set(isms.ConditionClosed, true, ReasonClosed, fmt.Sprintf("closed by %s at %s", c.ClosedBy.Name, c.ClosedAt.UTC().Format(time.RFC3339)))
+		set(isms.ConditionClosed, metav1.ConditionTrue, ReasonClosed, fmt.Sprintf("closed by %s at %s", c.ClosedBy.Name, c.ClosedAt.UTC().Format(time.RFC3339)))
 	} else {
-		set(isms.ConditionClosed, false, ReasonOpen, "open: close it with spec.closure once remediation is done and lessons are recorded")
+		set(isms.ConditionClosed, metav1.ConditionFalse, ReasonOpen, "open: close it with spec.closure once remediation is done and lessons are recorded")
 	}
 	return status, next
+}
+
+// Deadline is when a reportable incident must have reached the ICO: NotificationWindow
+// after the organisation became aware of it.
+func Deadline(spec *isms.SecurityIncidentSpec) time.Time { return spec.AwareAt.Add(NotificationWindow) }
+
+// RiskText names a Risk that stood at detection as the Foreseen condition, the board
+// report and the incident register do: "name (control, state)".
+func RiskText(r isms.IncidentRisk) string {
+	return fmt.Sprintf("%s (%s, %s)", r.Name, r.Control, r.State)
 }
 
 // NotificationOverdue decides at now, as Status decides the NotificationOverdue condition,
@@ -183,7 +187,7 @@ func Status(incident *isms.SecurityIncident, risks []isms.Risk, grid Grid, now t
 // decide with a clock of their own.
 func NotificationOverdue(incident *isms.SecurityIncident, reportable *bool, now time.Time) string {
 	spec := &incident.Spec
-	deadline := spec.AwareAt.Add(NotificationWindow)
+	deadline := Deadline(spec)
 	if ico := Reported(spec, now); ico != nil {
 		if ico.NotifiedAt.After(deadline) {
 			return ReasonNotifiedLate
@@ -197,6 +201,16 @@ func NotificationOverdue(incident *isms.SecurityIncident, reportable *bool, now 
 		return ""
 	}
 	return ReasonDeadlinePassed
+}
+
+// GradedReportable is the operator's decision whether the incident is reportable: nil
+// when it has not graded it, or not since its spec last changed (a regrading it has not
+// seen yet). Readers of the register pass it to NotificationOverdue.
+func GradedReportable(incident *isms.SecurityIncident) *bool {
+	if s := incident.Status; s.Reportable != nil && s.ObservedGeneration == incident.Generation {
+		return s.Reportable
+	}
+	return nil
 }
 
 // Reported is the report to the ICO the incident records, unless none is or it is dated

@@ -75,12 +75,22 @@ func (r riskRow) csv() []string {
 // per Risk sorted by cluster, namespace and name, each labelled with its cluster. now
 // stands in for the creation time of a Risk that has none.
 func WriteCSV(w io.Writer, reg *Register, now time.Time) error {
+	var rows [][]string
+	for _, row := range riskRows(sortedClusters(reg), reg.bands(), now) {
+		rows = append(rows, row.csv())
+	}
+	return writeCSV(w, csvHeader, rows)
+}
+
+// writeCSV writes a header and rows as CSV, every cell of free text kept from being read
+// as a formula.
+func writeCSV(w io.Writer, header []string, rows [][]string) error {
 	out := csv.NewWriter(w)
-	if err := out.Write(csvHeader); err != nil {
+	if err := out.Write(header); err != nil {
 		return err
 	}
-	for _, row := range riskRows(sortedClusters(reg), reg.bands(), now) {
-		if err := out.Write(spreadsheetSafe(row.csv())); err != nil {
+	for _, row := range rows {
+		if err := out.Write(spreadsheetSafe(row)); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
+	"github.com/isms-operator/isms-operator/internal/incidents"
 	"github.com/isms-operator/isms-operator/internal/riskmatrix"
 )
 
@@ -27,8 +28,9 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"hours": formatHours,
-	"join":  strings.Join,
+	"hours":    formatHours,
+	"join":     strings.Join,
+	"riskText": incidents.RiskText,
 	"orDash": func(s string) string {
 		if s == "" {
 			return "—"

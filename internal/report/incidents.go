@@ -1,8 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
-	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -73,8 +71,8 @@ func newIncidentRow(cluster string, incident *isms.SecurityIncident, now time.Ti
 		Cluster: cluster, Namespace: incident.Namespace, Name: incident.Name, Title: spec.Title, Assets: []string{},
 		DetectedAt: spec.DetectedAt.Time, AwareAt: spec.AwareAt.Time,
 		Likelihood: spec.Grading.Likelihood, Severity: spec.Grading.Severity,
-		Reportable:       reportability(incident),
-		Deadline:         spec.AwareAt.Add(incidents.NotificationWindow),
+		Reportable:       incidents.GradedReportable(incident),
+		Deadline:         incidents.Deadline(spec),
 		LessonsLearned:   spec.LessonsLearned,
 		RisksAtDetection: status.RisksAtDetection,
 	}
@@ -93,15 +91,6 @@ func newIncidentRow(cluster string, incident *isms.SecurityIncident, now time.Ti
 	row.Contained, row.ContainedMessage = conditionStatus(status.Conditions, isms.ConditionContained)
 	row.Overdue = incidents.NotificationOverdue(incident, row.Reportable, now)
 	return row
-}
-
-// reportability is the operator's decision whether the incident is reportable: nil when
-// it has not graded it, or not since its spec last changed (a regrading it has not seen).
-func reportability(incident *isms.SecurityIncident) *bool {
-	if s := incident.Status; s.Reportable != nil && s.ObservedGeneration == incident.Generation {
-		return s.Reportable
-	}
-	return nil
 }
 
 // Open reports whether the incident has no closure recorded.
@@ -163,7 +152,7 @@ func (r incidentRow) notificationOutcome() outcome {
 func risksText(risks []isms.IncidentRisk) []string {
 	out := make([]string, 0, len(risks))
 	for _, r := range risks {
-		out = append(out, fmt.Sprintf("%s (%s, %s)", r.Name, r.Control, r.State))
+		out = append(out, incidents.RiskText(r))
 	}
 	return out
 }
@@ -189,13 +178,12 @@ func (r incidentRow) csv() []string {
 	if r.Overdue != "" {
 		overdue = r.Overdue
 	}
-	row := []string{
+	return []string{
 		r.Cluster, r.Namespace, r.Name, r.Title, strings.Join(r.Assets, " "), rfc3339(r.DetectedAt), rfc3339(r.AwareAt),
 		itoa(r.Likelihood), itoa(r.Severity), r.ReportableText(), rfc3339(r.Deadline), r.ICOReference, rfc3339(r.NotifiedAt),
 		r.NotifiedBy, toNotify, overdue, r.Decision, r.ContainedText(), rfc3339(r.ClosedAt),
 		strings.Join(risksText(r.RisksAtDetection), "; "), r.LessonsLearned,
 	}
-	return spreadsheetSafe(row)
 }
 
 // WriteIncidentsCSV writes the incident register of every cluster as CSV: a header row,
@@ -205,17 +193,11 @@ func (r incidentRow) csv() []string {
 // decided at now; reportable is "not graded yet" until the operator grades the incident.
 // A cluster that does not serve SecurityIncidents has no rows (Register.IncidentsNotServed).
 func WriteIncidentsCSV(w io.Writer, reg *Register, now time.Time) error {
-	out := csv.NewWriter(w)
-	if err := out.Write(incidentsHeader); err != nil {
-		return err
-	}
+	var rows [][]string
 	for _, row := range incidentRows(sortedClusters(reg), now) {
-		if err := out.Write(row.csv()); err != nil {
-			return err
-		}
+		rows = append(rows, row.csv())
 	}
-	out.Flush()
-	return out.Error()
+	return writeCSV(w, incidentsHeader, rows)
 }
 
 // incidentsView is the board's view of the incident register: the open incidents and

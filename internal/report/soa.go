@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -44,10 +43,7 @@ var soaHeader = []string{
 func WriteSoA(w io.Writer, reg *Register, now time.Time) error {
 	clusters := sortedClusters(reg)
 	results := allResults(clusters)
-	out := csv.NewWriter(w)
-	if err := out.Write(soaHeader); err != nil {
-		return err
-	}
+	var rows [][]string
 	for _, c := range controls.Catalogue {
 		levels := map[isms.ControlLevel]int{}
 		var t tally
@@ -69,15 +65,9 @@ func WriteSoA(w io.Writer, reg *Register, now time.Time) error {
 			strconv.Itoa(levels[isms.LevelRequired]), strconv.Itoa(levels[isms.LevelRecommended]), strconv.Itoa(levels[isms.LevelNotRequired]),
 			strconv.Itoa(t.Passing), strconv.Itoa(t.Failing), t.PassRate(), strings.Join(justifications, "; "),
 		}
-		if err := out.Write(spreadsheetSafe(row)); err != nil {
-			return err
-		}
+		rows = append(rows, row)
 	}
-	if err := out.Write(spreadsheetSafe(incidentManagement(clusters, now))); err != nil {
-		return err
-	}
-	out.Flush()
-	return out.Error()
+	return writeCSV(w, soaHeader, append(rows, incidentManagement(clusters, now)))
 }
 
 // incidentManagementReferences map incident management to the standards, as the
