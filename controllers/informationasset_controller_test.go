@@ -10,7 +10,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -337,32 +336,14 @@ func TestDriftShowsAndRecovers(t *testing.T) {
 			if c := meta.FindStatusCondition(asset.Status.Conditions, isms.ConditionCompliant); c.Status != metav1.ConditionFalse || !strings.Contains(c.Message, string(tc.control)) {
 				t.Errorf("Compliant = %+v, want False naming %s", c, tc.control)
 			}
-			waitForEvent(t, e, corev1.EventTypeWarning, "ControlFailing", string(tc.control))
+			waitForEvent(t, e.ns, "InformationAsset", e.asset.Name, corev1.EventTypeWarning, "ControlFailing", string(tc.control))
 
 			tc.revert(t)
 			waitFor(t, e, tc.condition, metav1.ConditionTrue)
 			waitFor(t, e, isms.ConditionCompliant, metav1.ConditionTrue)
-			waitForEvent(t, e, corev1.EventTypeNormal, "ControlPassing", string(tc.control))
+			waitForEvent(t, e.ns, "InformationAsset", e.asset.Name, corev1.EventTypeNormal, "ControlPassing", string(tc.control))
 		})
 	}
-}
-
-// waitForEvent waits for an events.k8s.io Event about the asset with the type and reason
-// whose note mentions text.
-func waitForEvent(t *testing.T, e *estate, eventType, reason, text string) {
-	t.Helper()
-	eventually(t, drift, func() error {
-		var list eventsv1.EventList
-		if err := env.Client.List(context.Background(), &list, client.InNamespace(e.ns)); err != nil {
-			return err
-		}
-		for _, ev := range list.Items {
-			if ev.Regarding.Name == e.asset.Name && ev.Type == eventType && ev.Reason == reason && strings.Contains(ev.Note, text) {
-				return nil
-			}
-		}
-		return fmt.Errorf("no %s event %s mentioning %q among %d events", eventType, reason, text, len(list.Items))
-	})
 }
 
 func TestIdleAssetCausesNoStatusWrites(t *testing.T) {

@@ -18,6 +18,9 @@ import (
 	"github.com/isms-operator/isms-operator/internal/version"
 )
 
+// overdueHelp is the help of isms_incident_notifications_overdue.
+const overdueHelp = "SecurityIncidents reportable to the ICO and neither reported nor decided not reportable 72 hours after awareness, by namespace; 0 for a namespace whose incidents have none."
+
 // The operator's metrics, served with controller-runtime's on the metrics endpoint. Names
 // and labels follow Prometheus conventions; README.md documents them.
 var (
@@ -46,9 +49,7 @@ var (
 		"Risks in the register, by namespace, rating and state.", []string{"namespace", "rating", "state"}, nil)
 	incidentsDesc = prometheus.NewDesc("isms_incidents",
 		"SecurityIncidents, by namespace and state (open or closed).", []string{"namespace", "state"}, nil)
-	overdueDesc = prometheus.NewDesc("isms_incident_notifications_overdue",
-		"SecurityIncidents reportable to the ICO and neither reported nor decided not reportable 72 hours after awareness, by namespace; 0 for a namespace whose incidents have none.",
-		[]string{"namespace"}, nil)
+	overdueDesc = prometheus.NewDesc("isms_incident_notifications_overdue", overdueHelp, []string{"namespace"}, nil)
 )
 
 // risksCollector counts Risks from the cache at each scrape, so the figure is always the

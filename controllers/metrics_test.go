@@ -4,15 +4,19 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/controls"
+	"github.com/isms-operator/isms-operator/internal/scheme"
 )
 
 // series returns the asset metrics' series of namespace ns as "metric{asset,control,level} value".
@@ -89,4 +93,42 @@ func TestAssetMetricsReplaceOnlyTheAssetsOwnSeries(t *testing.T) {
 		t.Errorf("series after forgetting epr (-want +got):\n%s", diff)
 	}
 	forgetAssetMetrics(ns, "staff")
+}
+
+// TestIncidentsCollectorDecidesAtTheScrape: an incident past its deadline and not reported
+// counts as overdue whatever its status says (here none: not graded yet), an incident
+// reported in time does not, and one outside the scope gets no series at all.
+func TestIncidentsCollectorDecidesAtTheScrape(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	incident := func(ns, name string, aware time.Time, notified *time.Time) *isms.SecurityIncident {
+		i := &isms.SecurityIncident{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Spec: isms.SecurityIncidentSpec{AwareAt: metav1.NewTime(aware), Grading: isms.IncidentGrading{Likelihood: 3, Severity: 3}}}
+		if notified != nil {
+			i.Spec.Notifications = &isms.IncidentNotifications{ICO: &isms.RegulatorNotification{Reference: "DSPT-1", NotifiedAt: metav1.NewTime(*notified)}}
+		}
+		return i
+	}
+	inTime := now.Add(-90 * time.Hour)
+	reader := fake.NewClientBuilder().WithScheme(scheme.New()).WithObjects(
+		incident("hr", "ungraded-overdue", now.Add(-96*time.Hour), nil),
+		incident("hr", "reported", now.Add(-96*time.Hour), &inTime),
+		incident("epr", "reported", now.Add(-96*time.Hour), &inTime),
+		incident("outside", "overdue", now.Add(-96*time.Hour), nil),
+	).Build()
+	leader := make(chan struct{})
+	close(leader)
+	collector := incidentsCollector{reader: reader, leader: leader, installed: func() bool { return true },
+		scope: Scope{Exclude: []string{"outside"}}, clock: func() time.Time { return now }}
+	want := `# HELP isms_incident_notifications_overdue ` + overdueHelp + `
+# TYPE isms_incident_notifications_overdue gauge
+isms_incident_notifications_overdue{namespace="epr"} 0
+isms_incident_notifications_overdue{namespace="hr"} 1
+# HELP isms_incidents SecurityIncidents, by namespace and state (open or closed).
+# TYPE isms_incidents gauge
+isms_incidents{namespace="epr",state="open"} 1
+isms_incidents{namespace="hr",state="open"} 2
+`
+	if err := testutil.CollectAndCompare(collector, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
 }

@@ -126,7 +126,7 @@ func TestASquattedRiskNameIsAConflictTheAssetShowsNotAHotLoop(t *testing.T) {
 	if ready := meta.FindStatusCondition(asset.Status.Conditions, isms.ConditionReady); ready.Status != metav1.ConditionFalse {
 		t.Errorf("Ready = %+v, want False while a person must act", ready)
 	}
-	waitForEvent(t, e, corev1.EventTypeWarning, isms.ReasonRiskNameConflict, squatter.Name)
+	waitForEvent(t, e.ns, "InformationAsset", e.asset.Name, corev1.EventTypeWarning, isms.ReasonRiskNameConflict, squatter.Name)
 
 	// No hot loop: once the conflict is shown, the operator waits (backoff, or a change of
 	// the conflicting Risk) instead of evaluating again and again.

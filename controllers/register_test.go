@@ -107,8 +107,8 @@ func TestDriftRaisesResolvesAndReopensOneRisk(t *testing.T) {
 		}
 		return nil
 	})
-	waitForRiskEvent(t, e.ns, "InformationAsset", e.asset.Name, isms.ReasonDriftDetected)
-	waitForRiskEvent(t, e.ns, "Risk", risk.Name, isms.ReasonDriftDetected)
+	waitForEvent(t, e.ns, "InformationAsset", e.asset.Name, corev1.EventTypeWarning, isms.ReasonDriftDetected, "")
+	waitForEvent(t, e.ns, "Risk", risk.Name, corev1.EventTypeWarning, isms.ReasonDriftDetected, "")
 
 	privileged(t, e, false)
 	risk = waitForRisk(t, e, isms.StateResolved, 1)
@@ -150,8 +150,9 @@ func TestDriftRaisesResolvesAndReopensOneRisk(t *testing.T) {
 	}
 }
 
-// waitForRiskEvent waits for an Event regarding the object with the reason.
-func waitForRiskEvent(t *testing.T, ns, kind, name, reason string) {
+// waitForEvent waits for an Event of the type (Normal or Warning) regarding the object with
+// the reason, its note mentioning text.
+func waitForEvent(t *testing.T, ns, kind, name, eventType, reason, text string) {
 	t.Helper()
 	eventually(t, drift, func() error {
 		var list eventsv1.EventList
@@ -159,11 +160,11 @@ func waitForRiskEvent(t *testing.T, ns, kind, name, reason string) {
 			return err
 		}
 		for _, ev := range list.Items {
-			if ev.Regarding.Kind == kind && ev.Regarding.Name == name && ev.Reason == reason {
+			if ev.Regarding.Kind == kind && ev.Regarding.Name == name && ev.Reason == reason && ev.Type == eventType && strings.Contains(ev.Note, text) {
 				return nil
 			}
 		}
-		return fmt.Errorf("no %s event about %s %s", reason, kind, name)
+		return fmt.Errorf("no %s event %s about %s %s mentioning %q among %d events", eventType, reason, kind, name, text, len(list.Items))
 	})
 }
 

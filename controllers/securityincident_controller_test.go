@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -20,32 +20,30 @@ import (
 // waitForIncident waits until the incident's condition has the status and reason.
 func waitForIncident(t *testing.T, incident *isms.SecurityIncident, conditionType string, status metav1.ConditionStatus, reason string) *isms.SecurityIncident {
 	t.Helper()
-	got := &isms.SecurityIncident{}
+	return waitForCondition(t, incident, func(i *isms.SecurityIncident) []metav1.Condition { return i.Status.Conditions }, conditionType, status, reason)
+}
+
+// waitForRiskCondition waits until the risk's condition has the status and reason.
+func waitForRiskCondition(t *testing.T, risk *isms.Risk, conditionType string, status metav1.ConditionStatus, reason string) *isms.Risk {
+	t.Helper()
+	return waitForCondition(t, risk, func(r *isms.Risk) []metav1.Condition { return r.Status.Conditions }, conditionType, status, reason)
+}
+
+// waitForCondition waits until obj's condition, among those conditions reads, has the
+// status and reason, and returns obj as read then.
+func waitForCondition[T client.Object](t *testing.T, obj T, conditions func(T) []metav1.Condition, conditionType string, status metav1.ConditionStatus, reason string) T {
+	t.Helper()
+	got := obj.DeepCopyObject().(T)
 	eventually(t, drift, func() error {
-		if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(incident), got); err != nil {
+		if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(obj), got); err != nil {
 			return err
 		}
-		if c := meta.FindStatusCondition(got.Status.Conditions, conditionType); c == nil || c.Status != status || c.Reason != reason {
+		if c := meta.FindStatusCondition(conditions(got), conditionType); c == nil || c.Status != status || c.Reason != reason {
 			return fmt.Errorf("%s is %+v, want %s (%s)", conditionType, c, status, reason)
 		}
 		return nil
 	})
 	return got
-}
-
-// updateIncident changes the incident's spec, retrying on the operator's status writes.
-func updateIncident(t *testing.T, incident *isms.SecurityIncident, change func(*isms.SecurityIncident)) {
-	t.Helper()
-	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		current := &isms.SecurityIncident{}
-		if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(incident), current); err != nil {
-			return err
-		}
-		change(current)
-		return env.Client.Update(context.Background(), current)
-	}); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestIncidentNotificationClock: a reportable incident is due for notification with its
@@ -72,25 +70,21 @@ func TestIncidentNotificationClock(t *testing.T) {
 
 	// 72 hours on, still not reported: overdue, with a Warning.
 	moveClock(t, 72*time.Hour)
-	updateIncident(t, incident, func(i *isms.SecurityIncident) { i.Spec.Actions[0].Done = true })
+	update(t, incident, func(i *isms.SecurityIncident) { i.Spec.Actions[0].Done = true })
 	waitForIncident(t, incident, isms.ConditionNotificationOverdue, metav1.ConditionTrue, incidents.ReasonDeadlinePassed)
 	waitForIncident(t, incident, isms.ConditionContained, metav1.ConditionTrue, incidents.ReasonContained)
-	waitForRiskEvent(t, ns, "SecurityIncident", incident.Name, incidents.ReasonDeadlinePassed)
-	if got := gauge(t, "isms_incident_notifications_overdue", map[string]string{"namespace": ns}); got != 1 {
-		t.Errorf("isms_incident_notifications_overdue{namespace=%q} = %v, want 1: the alert would not fire", ns, got)
-	}
+	waitForEvent(t, ns, "SecurityIncident", incident.Name, corev1.EventTypeWarning, incidents.ReasonDeadlinePassed, "")
+	waitForGauge(t, "isms_incident_notifications_overdue", map[string]string{"namespace": ns}, 1)
 
 	// Reported late, then closed with lessons learned.
-	updateIncident(t, incident, func(i *isms.SecurityIncident) {
+	update(t, incident, func(i *isms.SecurityIncident) {
 		i.Spec.Notifications = &isms.IncidentNotifications{ICO: &isms.RegulatorNotification{Reference: "DSPT-19-1234",
 			NotifiedAt: metav1.NewTime(aware.Add(72*time.Hour + 30*time.Minute)), NotifiedBy: isms.Person{Name: "Data Protection Officer"}}}
 		i.Spec.LessonsLearned = "The out-of-hours rota had no IG cover: the DPO's deputy now takes reports at weekends."
 		i.Spec.Closure = &isms.IncidentClosure{ClosedAt: metav1.NewTime(aware.Add(80 * time.Hour)), ClosedBy: isms.Person{Name: "SIRO"}}
 	})
 	waitForIncident(t, incident, isms.ConditionNotificationOverdue, metav1.ConditionTrue, incidents.ReasonNotifiedLate)
-	if got := gauge(t, "isms_incident_notifications_overdue", map[string]string{"namespace": ns}); got != 0 {
-		t.Errorf("isms_incident_notifications_overdue{namespace=%q} = %v after the report, want 0", ns, got)
-	}
+	waitForGauge(t, "isms_incident_notifications_overdue", map[string]string{"namespace": ns}, 0)
 	closed := waitForIncident(t, incident, isms.ConditionClosed, metav1.ConditionTrue, incidents.ReasonClosed)
 	if by := closed.Status.NotificationsRecordedBy; by == nil || by.Username == "" || by.Username != closed.Annotations[incidents.AnnotationNotificationsRecordedBy] {
 		t.Errorf("status.notificationsRecordedBy = %+v, want who admission recorded: %q", by, closed.Annotations[incidents.AnnotationNotificationsRecordedBy])
@@ -128,7 +122,7 @@ func TestIncidentNamesRisksAtDetectionAndClosureAsksForReview(t *testing.T) {
 	}
 
 	closedAt := metav1.NewTime(time.Now().Truncate(time.Second))
-	updateIncident(t, foreseen, func(i *isms.SecurityIncident) {
+	update(t, foreseen, func(i *isms.SecurityIncident) {
 		i.Spec.LessonsLearned = "Privileged debug containers reached production: the namespace now enforces restricted."
 		i.Spec.Closure = &isms.IncidentClosure{ClosedAt: closedAt, ClosedBy: isms.Person{Name: "SIRO"}}
 	})
@@ -146,29 +140,25 @@ func TestIncidentNamesRisksAtDetectionAndClosureAsksForReview(t *testing.T) {
 	waitForRiskCondition(t, &risk, isms.ConditionReviewOverdue, metav1.ConditionFalse, isms.ReasonReviewCurrent)
 }
 
-// waitForRiskCondition waits until the risk's condition has the status and reason.
-func waitForRiskCondition(t *testing.T, risk *isms.Risk, conditionType string, status metav1.ConditionStatus, reason string) *isms.Risk {
+// waitForGauge waits until a scrape reads the operator's gauge with the labels at want (its
+// cache, which the collector reads, may lag the API server the test read).
+func waitForGauge(t *testing.T, name string, labels map[string]string, want float64) {
 	t.Helper()
-	got := &isms.Risk{}
 	eventually(t, drift, func() error {
-		if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(risk), got); err != nil {
-			return err
+		got, err := gauge(name, labels)
+		if err == nil && got != want {
+			err = fmt.Errorf("%s%v = %v, want %v", name, labels, got, want)
 		}
-		if c := meta.FindStatusCondition(got.Status.Conditions, conditionType); c == nil || c.Status != status || c.Reason != reason {
-			return fmt.Errorf("%s is %+v, want %s (%s)", conditionType, c, status, reason)
-		}
-		return nil
+		return err
 	})
-	return got
 }
 
 // gauge is the value of the operator's gauge with the labels, as a scrape reads it; -1
 // when there is no such series.
-func gauge(t *testing.T, name string, labels map[string]string) float64 {
-	t.Helper()
+func gauge(name string, labels map[string]string) (float64, error) {
 	families, err := ctrlmetrics.Registry.Gather()
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	for _, family := range families {
 		if family.GetName() != name {
@@ -185,10 +175,10 @@ func gauge(t *testing.T, name string, labels map[string]string) float64 {
 					continue series
 				}
 			}
-			return m.GetGauge().GetValue()
+			return m.GetGauge().GetValue(), nil
 		}
 	}
-	return -1
+	return -1, nil
 }
 
 // TestIncidentDeadlineIsRecheckedWithoutAChange: an incident due a few seconds before its

@@ -17,6 +17,8 @@ import (
 
 	isms "github.com/isms-operator/isms-operator/api/v1alpha1"
 	"github.com/isms-operator/isms-operator/internal/demo"
+	"github.com/isms-operator/isms-operator/internal/incidents"
+	"github.com/isms-operator/isms-operator/internal/register"
 	"github.com/isms-operator/isms-operator/internal/testenv"
 )
 
@@ -62,11 +64,19 @@ func TestDemoRunsTwiceAndLeavesNoProcesses(t *testing.T) {
 			"staff-records-enc-01", "staff-records-acc-01", "staff-records-enc-02",
 			"$ kubectl get reports -A", "isms-operator",
 			"$ kubectl get incidents -A -o wide", "rota-export-misdirected",
-			"Foreseen=True RisksOpenAtDetection:", "staff-records-acc-01 (ACC-01, Open)",
+			"Foreseen=True RisksOpenAtDetection:",
 			"export KUBECONFIG=",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("run %d: the demo's output lacks %q:\n%s", attempt, want, out)
+			}
+		}
+		// The incident against the staff system names each of its open Risks.
+		for _, expected := range demo.Expected {
+			for _, control := range expected.Risks {
+				if risk := incidents.RiskText(isms.IncidentRisk{Name: register.Name(expected.Asset, control), Control: control, State: isms.StateOpen}); !strings.Contains(out, risk) {
+					t.Errorf("run %d: the incident does not name %s as foreseen:\n%s", attempt, risk, out)
+				}
 			}
 		}
 		// Each drift with a Risk is a fail result in its namespace's OpenReports Report.

@@ -385,11 +385,15 @@ func TestUpgradeToAProductionInstall(t *testing.T) {
 	// Only the leader evaluates, so the asset series come from one replica or the other,
 	// once it has been elected and evaluated the estate.
 	var scrape string
+	overdue := "\nisms_incident_notifications_overdue{namespace=\"" + estate + "\"} 1\n"
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
 		if scrape = checkMetricsAreProtected(t, first.metricsAddr) + checkMetricsAreProtected(t, second.metricsAddr); strings.Contains(scrape, "\nisms_asset_compliant{") &&
-			strings.Contains(scrape, "\nisms_incident_notifications_overdue{namespace=\""+estate+"\"} 1\n") {
+			strings.Contains(scrape, overdue) {
 			break
 		}
+	}
+	if !strings.Contains(scrape, overdue) {
+		t.Fatalf("within 60 s, no replica's scrape counts the overdue incident (%q):\n%s", strings.TrimSpace(overdue), scrape)
 	}
 	checkAlertsNameExportedMetrics(t, scrape)
 
