@@ -39,7 +39,7 @@ func generate(root string) error {
 		return err
 	}
 	for _, path := range crds {
-		source, err := os.ReadFile(path)
+		source, err := readLiteral(path)
 		if err != nil {
 			return err
 		}
@@ -61,7 +61,7 @@ func generate(root string) error {
 		{"config/rbac/people.yaml", "people-roles.yaml", peopleRolesTemplate},
 		{"config/rbac/openreports/role.yaml", "openreports-role.yaml", openReportsRoleTemplate},
 	} {
-		source, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(part.source)))
+		source, err := readLiteral(filepath.Join(root, filepath.FromSlash(part.source)))
 		if err != nil {
 			return err
 		}
@@ -76,12 +76,19 @@ func generate(root string) error {
 	return nil
 }
 
+// readLiteral reads a source the chart copies: it must hold no {{, which Helm would read
+// as a template.
+func readLiteral(path string) ([]byte, error) {
+	source, err := os.ReadFile(path)
+	if err == nil && bytes.Contains(source, []byte("{{")) {
+		err = fmt.Errorf("%s contains {{, which Helm would read as a template", path)
+	}
+	return source, err
+}
+
 // peopleRolesTemplate is the ClusterRoles for people of config/rbac, named after the
 // release and labelled as the chart's, created when rbac.aggregate is set.
 func peopleRolesTemplate(source []byte) ([]byte, error) {
-	if bytes.Contains(source, []byte("{{")) {
-		return nil, fmt.Errorf("the roles contain {{, which Helm would read as a template")
-	}
 	var out strings.Builder
 	out.WriteString("{{- if .Values.rbac.aggregate }}\n")
 	for _, doc := range strings.Split(string(source), "\n---\n") {
@@ -117,9 +124,6 @@ func peopleRolesTemplate(source []byte) ([]byte, error) {
 // policiesTemplate is the ValidatingAdmissionPolicies of config/admission, labelled as the
 // chart's; templates/admission-bindings.yaml binds them to the release's ServiceAccount.
 func policiesTemplate(source []byte) ([]byte, error) {
-	if bytes.Contains(source, []byte("{{")) {
-		return nil, fmt.Errorf("the policies contain {{, which Helm would read as a template")
-	}
 	var out strings.Builder
 	for _, doc := range strings.Split(string(source), "\n---\n") {
 		if !strings.Contains(doc, "kind: ValidatingAdmissionPolicy\n") {
@@ -141,9 +145,6 @@ func write(path, source string, content []byte) error {
 // crdTemplate wraps a CRD so that it installs when crds.install is set and, with
 // crds.keep, outlives `helm uninstall` (deleting the CRDs would delete the register).
 func crdTemplate(source []byte) ([]byte, error) {
-	if bytes.Contains(source, []byte("{{")) {
-		return nil, fmt.Errorf("the CRD contains {{, which Helm would read as a template")
-	}
 	const anchor = "  annotations:\n"
 	text := string(bytes.TrimPrefix(source, []byte("---\n")))
 	if !strings.Contains(text, anchor) {
