@@ -88,7 +88,9 @@ func newIncidentRow(cluster string, incident *isms.SecurityIncident, now time.Ti
 	if c := spec.Closure; c != nil {
 		row.ClosedAt = c.ClosedAt.Time
 	}
-	row.Contained, row.ContainedMessage = conditionStatus(status.Conditions, isms.ConditionContained)
+	if row.Reportable != nil { // a containment the operator has not seen yet is not shown as done
+		row.Contained, row.ContainedMessage = conditionStatus(status.Conditions, isms.ConditionContained)
+	}
 	row.Overdue = incidents.NotificationOverdue(incident, row.Reportable, now)
 	return row
 }

@@ -90,6 +90,22 @@ func TestNotificationDecisions(t *testing.T) {
 	}
 }
 
+// TestContainmentIsTheOperatorsOnTheCurrentSpec: a containment the operator recorded as
+// done stops counting once the spec changes (a new containment action, say) until it has
+// decided again: the report says "not graded yet", never a stale "yes".
+func TestContainmentIsTheOperatorsOnTheCurrentSpec(t *testing.T) {
+	i := awareIncident()
+	graded(&i, true, incidentCondition(isms.ConditionContained, metav1.ConditionTrue, incidents.ReasonContained, "every containment action is done (1)"))
+	if got := newIncidentRow("alpha", &i, aware).ContainedText(); got != "yes" {
+		t.Errorf("contained as graded = %q, want yes", got)
+	}
+	i.Generation++
+	i.Spec.Actions = append(i.Spec.Actions, isms.IncidentAction{Kind: isms.ActionContainment, Description: "Recall the second copy"})
+	if got := newIncidentRow("alpha", &i, aware).ContainedText(); got != notGraded {
+		t.Errorf("contained after a new action the operator has not seen = %q, want %q", got, notGraded)
+	}
+}
+
 // TestIncidentsView: the board's counts over the open incidents and those closed in the
 // 12 months before now, the median and longest time to notify, and the open ones ordered
 // overdue first.
